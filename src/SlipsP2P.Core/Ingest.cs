@@ -1,0 +1,69 @@
+namespace SlipsP2P.Core;
+
+/// <summary>Receives records from an input, in input order.</summary>
+public interface IEventSink
+{
+    /// <summary>Called once per record.</summary>
+    void OnEvent(NetEvent record);
+}
+
+/// <summary>An input: a capture, a flow file, a Zeek directory, standard input.</summary>
+public interface IEventSource : IDisposable
+{
+    /// <summary>What the user named (a path or "-"), for messages.</summary>
+    string Name { get; }
+
+    /// <summary>The input kind in words ("pcap", "pcapng", "zeek-tsv", "argus", "suricata" ...).</summary>
+    string Kind { get; }
+
+    /// <summary>Counters and the messages about skipped records.</summary>
+    IngestStats Stats { get; }
+
+    /// <summary>Reads the whole input, pushing each record into <paramref name="sink"/>. Throws
+    /// <see cref="InputException"/> when nothing can be read at all.</summary>
+    void Run(IEventSink sink, CancellationToken cancellationToken);
+}
+
+/// <summary>Thrown when an input cannot be read at all: the message names the file and, where known, the line or packet.</summary>
+public sealed class InputException : Exception
+{
+    public InputException(string message) : base(message) { }
+
+    public InputException(string message, Exception inner) : base(message, inner) { }
+
+    public InputException() { }
+}
+
+/// <summary>Counts of what an input produced and skipped, with the first messages about bad records.</summary>
+public sealed class IngestStats
+{
+    /// <summary>Messages kept at most (the count goes on).</summary>
+    public const int MaxMessages = 20;
+
+    private readonly List<string> _messages = new();
+
+    /// <summary>Records (lines, events, packets) read.</summary>
+    public long Records { get; set; }
+
+    /// <summary>Packets read (captures only).</summary>
+    public long Packets { get; set; }
+
+    /// <summary>Bytes read from the input.</summary>
+    public long Bytes { get; set; }
+
+    /// <summary>Flows produced.</summary>
+    public long Flows { get; set; }
+
+    /// <summary>Records skipped because they were malformed or unsupported.</summary>
+    public long Skipped { get; private set; }
+
+    /// <summary>The first <see cref="MaxMessages"/> skip messages.</summary>
+    public IReadOnlyList<string> Messages => _messages;
+
+    /// <summary>Counts one skipped record and keeps its message if there is room.</summary>
+    public void Skip(string message)
+    {
+        Skipped++;
+        if (_messages.Count < MaxMessages) _messages.Add(message);
+    }
+}

@@ -1,0 +1,96 @@
+namespace SlipsP2P.Core;
+
+/// <summary>Which traffic a profile analyses (Slips' parameters.analysis_direction).</summary>
+public enum AnalysisDirection
+{
+    /// <summary>Only what the profile's IP does as a source.</summary>
+    Out,
+    /// <summary>What it does and what is done to it.</summary>
+    All,
+}
+
+/// <summary>
+/// Analysis settings, bound from config/slips.yaml (keys in brackets) and overridable with <c>--set key=value</c>.
+/// Defaults are Slips' 1.1.21 defaults.
+/// </summary>
+public sealed class AnalysisOptions
+{
+    /// <summary>[parameters.time_window_width] seconds; Slips' only_one_tw is a very large width.</summary>
+    public double TimeWindowWidth { get; set; } = 3600;
+
+    /// <summary>[parameters.analysis_direction]</summary>
+    public AnalysisDirection AnalysisDirection { get; set; } = AnalysisDirection.Out;
+
+    /// <summary>[detection.evidence_detection_threshold] per minute of window: the alert threshold is this x width / 60.</summary>
+    public double EvidenceDetectionThreshold { get; set; } = 0.25;
+
+    /// <summary>[parameters.tcp_inactivity_timeout] seconds before an idle TCP flow is closed (Zeek's default 5 min).</summary>
+    public double TcpInactivityTimeout { get; set; } = 300;
+
+    /// <summary>[parameters.udp_inactivity_timeout] seconds (Zeek's default 1 min).</summary>
+    public double UdpInactivityTimeout { get; set; } = 60;
+
+    /// <summary>[parameters.icmp_inactivity_timeout] seconds (Zeek's default 1 min).</summary>
+    public double IcmpInactivityTimeout { get; set; } = 60;
+
+    /// <summary>[DisabledAlerts.disabled_detections] evidence types never raised.</summary>
+    public IList<string> DisabledDetections { get; } = new List<string>();
+
+    /// <summary>Detector thresholds.</summary>
+    public DetectorOptions Detectors { get; set; } = new();
+
+    /// <summary>[whitelists.enable_local_whitelist]</summary>
+    public bool EnableLocalWhitelist { get; set; } = true;
+
+    /// <summary>[whitelists.local_whitelist_path]</summary>
+    public string LocalWhitelistPath { get; set; } = "config/whitelist.conf";
+
+    /// <summary>Checks the values; returns the problems, empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (!(TimeWindowWidth > 0)) errors.Add($"{nameof(TimeWindowWidth)} (parameters.time_window_width) must be positive, got {TimeWindowWidth}");
+        if (!(EvidenceDetectionThreshold > 0)) errors.Add($"{nameof(EvidenceDetectionThreshold)} (detection.evidence_detection_threshold) must be positive, got {EvidenceDetectionThreshold}");
+        if (!(TcpInactivityTimeout > 0) || !(UdpInactivityTimeout > 0) || !(IcmpInactivityTimeout > 0)) errors.Add("inactivity timeouts must be positive");
+        errors.AddRange(Detectors.Validate());
+        return errors;
+    }
+}
+
+/// <summary>Thresholds of the detectors (Slips defaults, see the reference notes section 4).</summary>
+public sealed class DetectorOptions
+{
+    /// <summary>[network_discovery.port_scan_min_ports] distinct ports to one host before a vertical scan is reported (Slips: 10, then every power of ten).</summary>
+    public int VerticalScanMinPorts { get; set; } = 10;
+
+    /// <summary>[network_discovery.port_scan_min_hosts] distinct hosts on one port before a horizontal scan is reported.</summary>
+    public int HorizontalScanMinHosts { get; set; } = 10;
+
+    /// <summary>[network_discovery.icmp_sweep_min_hosts] distinct hosts pinged before an ICMP sweep is reported (Zeek script: every 5).</summary>
+    public int IcmpSweepMinHosts { get; set; } = 5;
+
+    /// <summary>[brute_force_detector.ssh_attempt_threshold] SSH attempts src to dst:port in a window.</summary>
+    public int SshAttemptThreshold { get; set; } = 9;
+
+    /// <summary>[brute_force_detector.ssh_full_confidence_attempts] attempts at which confidence reaches 1.</summary>
+    public int SshFullConfidenceAttempts { get; set; } = 30;
+
+    /// <summary>[flow_alerts.ssh_succesful_detection_threshold] bytes above which an SSH session counts as a successful login.</summary>
+    public long SshSuccessfulBytes { get; set; } = 4290;
+
+    /// <summary>[flow_alerts.long_connection_threshold] seconds.</summary>
+    public double LongConnectionThreshold { get; set; } = 1500;
+
+    /// <summary>Checks the values; returns the problems, empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (VerticalScanMinPorts < 2) errors.Add($"{nameof(VerticalScanMinPorts)} must be at least 2");
+        if (HorizontalScanMinHosts < 2) errors.Add($"{nameof(HorizontalScanMinHosts)} must be at least 2");
+        if (IcmpSweepMinHosts < 2) errors.Add($"{nameof(IcmpSweepMinHosts)} must be at least 2");
+        if (SshAttemptThreshold < 1) errors.Add($"{nameof(SshAttemptThreshold)} must be at least 1");
+        if (SshFullConfidenceAttempts < 1) errors.Add($"{nameof(SshFullConfidenceAttempts)} must be at least 1");
+        if (!(LongConnectionThreshold > 0)) errors.Add($"{nameof(LongConnectionThreshold)} must be positive");
+        return errors;
+    }
+}
