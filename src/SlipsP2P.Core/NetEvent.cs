@@ -78,6 +78,9 @@ public sealed class FlowRecord : NetEvent
     /// <summary>Community ID v1 ("1:base64"), or empty when not computed.</summary>
     public string CommunityId { get; set; } = "";
 
+    /// <summary>AID ("2:base64"): the Community ID combined with the flow start time (Slips' aid_hash), or empty.</summary>
+    public string Aid { get; set; } = "";
+
     /// <summary>Ground-truth label from labelled datasets (Argus Label column, Zeek label field), or empty.</summary>
     public string Label { get; set; } = "";
 
