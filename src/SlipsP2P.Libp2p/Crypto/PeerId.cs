@@ -43,7 +43,7 @@ public sealed class PeerId : IEquatable<PeerId>
     {
         ArgumentNullException.ThrowIfNull(key);
         var proto = key.Protobuf;
-        return new PeerId(proto.Length <= MaxInlineKeyLength ? Multihash.Identity(proto) : Multihash.Sha2_256(proto));
+        return new PeerId(proto.Length <= MaxInlineKeyLength ? Multihash.Identity(proto) : Multihash.Sha256(proto));
     }
 
     /// <summary>
@@ -60,7 +60,7 @@ public sealed class PeerId : IEquatable<PeerId>
         {
             if (digest.Length > MaxInlineKeyLength || PublicKey.TryDecode(digest, out _) != OperationStatus.Done) return false;
         }
-        else if (code != Multihash.Sha2_256Code)
+        else if (code != Multihash.Sha256Code)
         {
             return false;
         }

@@ -15,7 +15,7 @@ public static class Multihash
     public const ulong IdentityCode = 0x00;
 
     /// <summary>SHA2-256.</summary>
-    public const ulong Sha2_256Code = 0x12;
+    public const ulong Sha256Code = 0x12;
 
     /// <summary>The longest digest accepted when reading (bounds allocation on untrusted input).</summary>
     public const int MaxDigestLength = 128;
@@ -34,11 +34,11 @@ public static class Multihash
     public static byte[] Identity(ReadOnlySpan<byte> data) => Encode(IdentityCode, data);
 
     /// <summary>The SHA2-256 multihash of <paramref name="data"/>.</summary>
-    public static byte[] Sha2_256(ReadOnlySpan<byte> data)
+    public static byte[] Sha256(ReadOnlySpan<byte> data)
     {
         Span<byte> digest = stackalloc byte[32];
         SHA256.HashData(data, digest);
-        return Encode(Sha2_256Code, digest);
+        return Encode(Sha256Code, digest);
     }
 
     /// <summary>
@@ -55,7 +55,7 @@ public static class Multihash
         st = Varint.TryRead(source[n1..], out ulong length, out int n2);
         if (st != OperationStatus.Done) return st;
         if (length > MaxDigestLength) return OperationStatus.InvalidData;
-        if (code == Sha2_256Code && length != 32) return OperationStatus.InvalidData;
+        if (code == Sha256Code && length != 32) return OperationStatus.InvalidData;
         int total = n1 + n2 + (int)length;
         if (source.Length < total) return OperationStatus.NeedMoreData;
         digest = source.Slice(n1 + n2, (int)length);
