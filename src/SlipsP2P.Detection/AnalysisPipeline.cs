@@ -1,0 +1,220 @@
+using SlipsP2P.Detection.Detectors;
+using SlipsP2P.Detection.Detectors.IcmpSweep;
+using SlipsP2P.Detection.Detectors.LongConnection;
+using SlipsP2P.Detection.Detectors.PortScans;
+using SlipsP2P.Detection.Detectors.SshBruteForce;
+using SlipsP2P.Detection.Profiling;
+
+namespace SlipsP2P.Detection;
+
+/// <summary>
+/// The detection pipeline for one input, in input order: whitelist, global time windows, profiles and behavioural
+/// letters, detectors, then the evidence engine, which reports evidence and alerts to the <see cref="IAlertSink"/>.
+/// Not thread-safe: one pipeline per worker, fed by one thread. State of a window is dropped two windows after it
+/// closes, so memory stays bounded on long inputs.
+/// </summary>
+public sealed class AnalysisPipeline : IEventSink
+{
+    /// <summary>Detector failure messages kept.</summary>
+    public const int MaxErrorMessages = 20;
+
+    /// <summary>Resolved IPs remembered per generation (two generations are kept).</summary>
+    public const int MaxResolvedPerGeneration = 65536;
+
+    private readonly AnalysisOptions _options;
+    private readonly bool _detect;
+    private readonly Whitelist _whitelist;
+    private readonly Profiler _profiler;
+    private readonly IDetector[] _detectors;
+    private readonly DetectionContext _context;
+    private readonly PipelineStats _stats = new();
+    private readonly List<string> _errors = new();
+    private HashSet<IpAddr> _resolved = new();
+    private HashSet<IpAddr> _resolvedOld = new();
+    private int _currentWindow;
+    private bool _finished;
+
+    /// <summary>Creates a pipeline with the built-in detectors.</summary>
+    /// <param name="options">Analysis options; validated here.</param>
+    /// <param name="sink">Receives evidence and alerts.</param>
+    /// <param name="thresholdFactor">The network opinion's per-profile factor on the alert threshold; null for none.</param>
+    /// <param name="whitelist">The local whitelist; null for none.</param>
+    /// <param name="detect">False to build profiles and tuples only, with no detection.</param>
+    public AnalysisPipeline(AnalysisOptions options, IAlertSink sink, IThresholdFactor? thresholdFactor = null, Whitelist? whitelist = null, bool detect = true)
+        : this(options, sink, DefaultDetectors(), thresholdFactor, whitelist, detect)
+    {
+    }
+
+    /// <summary>Creates a pipeline with the given detectors.</summary>
+    public AnalysisPipeline(AnalysisOptions options, IAlertSink sink, IEnumerable<IDetector> detectors, IThresholdFactor? thresholdFactor = null, Whitelist? whitelist = null, bool detect = true)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(sink);
+        ArgumentNullException.ThrowIfNull(detectors);
+        var problems = options.Validate();
+        if (problems.Count > 0) throw new ArgumentException("invalid analysis options: " + string.Join("; ", problems), nameof(options));
+        _options = options;
+        _detect = detect;
+        _whitelist = whitelist ?? Whitelist.Empty;
+        Windows = new TimeWindows(options.TimeWindowWidth);
+        _profiler = new Profiler(options, Windows);
+        Engine = new EvidenceEngine(options, sink, Windows, thresholdFactor, _whitelist);
+        _detectors = detectors.ToArray();
+        _context = new DetectionContext(options, Windows, RaiseEvidence, WasResolved);
+    }
+
+    /// <summary>The built-in detectors, in the order they run.</summary>
+    public static IReadOnlyList<IDetector> DefaultDetectors() =>
+        [new PortScanDetector(), new IcmpSweepDetector(), new SshBruteForceDetector(), new LongConnectionDetector()];
+
+    /// <summary>The global time windows (origin fixed by the first record).</summary>
+    public TimeWindows Windows { get; }
+
+    /// <summary>The evidence engine (threshold arithmetic and accumulators).</summary>
+    public EvidenceEngine Engine { get; }
+
+    /// <summary>The whitelist in use (empty when none was given).</summary>
+    public Whitelist Whitelist => _whitelist;
+
+    /// <summary>The detectors in use.</summary>
+    public IReadOnlyList<IDetector> Detectors => _detectors;
+
+    /// <summary>Messages about detector failures (the first <see cref="MaxErrorMessages"/>); analysis goes on after one.</summary>
+    public IReadOnlyList<string> Errors => _errors;
+
+    /// <summary>Counters so far.</summary>
+    public PipelineStats Stats
+    {
+        get
+        {
+            _stats.Profiles = _profiler.ProfileCount;
+            _stats.Evidence = Engine.EvidenceCount;
+            _stats.Alerts = Engine.AlertCount;
+            _stats.WhitelistedEvidence = Engine.WhitelistedCount;
+            _stats.DisabledEvidence = Engine.DisabledCount;
+            long dropped = _profiler.Dropped + Engine.Dropped + _whitelist.LearnedDropped;
+            foreach (var d in _detectors)
+            {
+                if (d is PortScanDetector p) dropped += p.Dropped;
+            }
+
+            _stats.Dropped = dropped;
+            return _stats;
+        }
+    }
+
+    /// <summary>Per profile and window: flows, bytes, distinct destination IPs and ports (for <c>-D</c>).</summary>
+    public IEnumerable<ProfileSummary> Profiles => _profiler.Profiles;
+
+    /// <summary>Per tuple and window: the behavioural letters (for <c>-p</c>).</summary>
+    public IEnumerable<TupleSummary> Tuples => _profiler.Tuples;
+
+    /// <summary>Handles one record.</summary>
+    public void OnEvent(NetEvent record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (_finished) throw new InvalidOperationException("the pipeline has finished; create a new one for new input");
+        _stats.Records++;
+        if (!double.IsFinite(record.Timestamp))
+        {
+            _stats.Skipped++;
+            return;
+        }
+
+        _whitelist.Learn(record);
+        if (record is DnsRecord dns) LearnResolved(dns);
+        if (_whitelist.IsRecordWhitelisted(record))
+        {
+            if (record is FlowRecord) _stats.WhitelistedFlows++;
+            else _stats.WhitelistedRecords++;
+            return;
+        }
+
+        int window = Windows.Number(record.Timestamp);
+        if (window > _currentWindow) Advance(window);
+        var flow = record as FlowRecord;
+        if (flow is not null)
+        {
+            _stats.Flows++;
+            _profiler.OnFlow(flow, window);
+        }
+
+        if (!_detect) return;
+        _context.TimeWindow = window;
+        foreach (var detector in _detectors)
+        {
+            try
+            {
+                if (flow is not null) detector.OnFlow(flow, _context);
+                else detector.OnRecord(record, _context);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Fail(detector, record, ex);
+            }
+        }
+    }
+
+    /// <summary>End of input: lets detectors raise what they held back. Profiles and tuples stay readable.</summary>
+    public void Finish()
+    {
+        if (_finished) return;
+        _finished = true;
+        if (!_detect) return;
+        _context.TimeWindow = Math.Max(1, _currentWindow);
+        foreach (var detector in _detectors)
+        {
+            try
+            {
+                detector.OnFinish(_context);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Fail(detector, null, ex);
+            }
+        }
+    }
+
+    private void Advance(int window)
+    {
+        _currentWindow = window;
+
+        // Slips PR #1743: a window's state is dropped two windows after it closes, so windows n-1 and n-2 stay
+        // for late records and everything older goes.
+        int keepFrom = window - 2;
+        if (keepFrom <= 1) return;
+        int evicted = _profiler.EvictBefore(keepFrom);
+        Engine.EvictBefore(keepFrom);
+        foreach (var d in _detectors) d.EvictBefore(keepFrom);
+        _stats.EvictedWindows += evicted;
+    }
+
+    private void RaiseEvidence(Evidence evidence) => Engine.Submit(evidence);
+
+    private bool WasResolved(IpAddr ip) => _resolved.Contains(ip) || _resolvedOld.Contains(ip);
+
+    private void LearnResolved(DnsRecord dns)
+    {
+        int n = Math.Min(dns.Answers.Count, Whitelist.MaxAnswersPerRecord);
+        for (int i = 0; i < n; i++)
+        {
+            if (!IpAddr.TryParse(dns.Answers[i], out var ip)) continue;
+            if (_resolved.Count >= MaxResolvedPerGeneration)
+            {
+                // Two generations: the older half of what was learned is forgotten, in O(1) per record.
+                _resolvedOld = _resolved;
+                _resolved = new HashSet<IpAddr>();
+            }
+
+            _resolved.Add(ip);
+        }
+    }
+
+    private void Fail(IDetector detector, NetEvent? record, Exception ex)
+    {
+        _stats.DetectorErrors++;
+        if (_errors.Count >= MaxErrorMessages) return;
+        string where = record is null ? "at end of input" : record.SourceLine > 0 ? $"on record {record.SourceLine}" : $"on a record at {record.Timestamp}";
+        _errors.Add($"detector {detector.Name} failed {where}: {ex.GetType().Name}: {ex.Message}");
+    }
+}

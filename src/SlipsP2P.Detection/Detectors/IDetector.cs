@@ -1,0 +1,23 @@
+namespace SlipsP2P.Detection.Detectors;
+
+/// <summary>
+/// A detector: sees every flow and record that survived the flow whitelist, in input order, and raises evidence
+/// through the <see cref="DetectionContext"/>. Detectors keep their state per time window and drop it when asked.
+/// </summary>
+public interface IDetector
+{
+    /// <summary>Short name for messages and statistics.</summary>
+    string Name { get; }
+
+    /// <summary>Called once per flow.</summary>
+    void OnFlow(FlowRecord flow, DetectionContext ctx);
+
+    /// <summary>Called once per non-flow record (DNS, HTTP, TLS, SSH, notice, ARP).</summary>
+    void OnRecord(NetEvent record, DetectionContext ctx);
+
+    /// <summary>End of input: raise whatever was waiting for more data.</summary>
+    void OnFinish(DetectionContext ctx);
+
+    /// <summary>Drops the state of every window numbered below <paramref name="window"/>.</summary>
+    void EvictBefore(int window);
+}

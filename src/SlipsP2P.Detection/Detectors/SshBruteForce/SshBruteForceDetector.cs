@@ -1,0 +1,235 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using SlipsP2P.Detection.Collections;
+
+namespace SlipsP2P.Detection.Detectors.SshBruteForce;
+
+/// <summary>
+/// SSH password guessing (Slips' <c>modules/brute_force_detector</c>): counts failed SSH attempts from a profile to
+/// one server (IP and port) in a time window, from Zeek ssh.log records and from the flows themselves, and reports
+/// at <see cref="DetectorOptions.SshAttemptThreshold"/> attempts and then sparsely (9, 10, 12, 16, 24, 40 ... with
+/// the default threshold: each report doubles the step). A Zeek <c>SSH::Password_Guessing</c> notice raises the
+/// evidence too and confirms the campaign.
+/// </summary>
+public sealed partial class SshBruteForceDetector : IDetector
+{
+    /// <summary>Servers tracked per profile and window.</summary>
+    public const int MaxCampaignsPerProfile = 1024;
+
+    /// <summary>Profiles tracked per window.</summary>
+    public const int MaxProfilesPerWindow = 262144;
+
+    /// <summary>Uids remembered per campaign so that a flow and its ssh.log record are not both counted.</summary>
+    public const int MaxUidsPerCampaign = 4096;
+
+    /// <summary>Servers known to speak SSH on a port other than 22.</summary>
+    public const int MaxKnownServers = 65536;
+
+    private static readonly string[] s_automationBanners =
+        ["libssh", "paramiko", "hydra", "medusa", "ncrack", "net::ssh", "net-ssh", "asyncssh", "jsch", "sshj", "nmap"];
+
+    private static readonly string[] s_clientBanners = ["openssh", "putty", "dropbear", "winscp"];
+
+    private readonly WindowedStore<IpAddr, ProfileCampaigns> _state = new(static () => new ProfileCampaigns(), MaxProfilesPerWindow);
+    private readonly BoundedSet<(IpAddr, ushort)> _sshServers = new(MaxKnownServers);
+
+    public string Name => "ssh_brute_force";
+
+    public void OnFlow(FlowRecord flow, DetectionContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(flow);
+        ArgumentNullException.ThrowIfNull(ctx);
+        if (flow.Protocol != Protocol.Tcp || !flow.Established || flow.Source.IsNone) return;
+        bool ssh = flow.DestinationPort == 22
+                   || flow.Service.Contains("ssh", StringComparison.OrdinalIgnoreCase)
+                   || _sshServers.Contains((flow.Destination, flow.DestinationPort));
+        if (!ssh) return;
+
+        // Slips' size heuristic: more than SshSuccessfulBytes in total means a session that logged in.
+        if (flow.TotalBytes > ctx.Detectors.SshSuccessfulBytes) return;
+        Count(ctx, flow.Source, flow.Destination, flow.DestinationPort, flow.Uid, 1, flow.Timestamp, banner: "", success: false);
+    }
+
+    public void OnRecord(NetEvent record, DetectionContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(ctx);
+        switch (record)
+        {
+            case SshRecord ssh:
+                OnSsh(ssh, ctx);
+                break;
+            case NoticeRecord notice when notice.Note.Contains("Password_Guessing", StringComparison.Ordinal):
+                OnNotice(notice, ctx);
+                break;
+        }
+    }
+
+    public void OnFinish(DetectionContext ctx)
+    {
+    }
+
+    public void EvictBefore(int window) => _state.EvictBefore(window);
+
+    /// <summary>Slips' reporting bucket: -1 below the threshold, then floor(log2(attempts - threshold + 1)).</summary>
+    public static int Bucket(int attempts, int threshold) =>
+        attempts < threshold ? -1 : (int)Math.Floor(Math.Log2(Math.Max(1, attempts - threshold + 1)));
+
+    /// <summary>
+    /// Slips' confidence: 0.5 at the threshold growing linearly to 0.9 just before full-confidence attempts, plus a
+    /// small bonus for a known client banner (more for automation tools), at most 0.99; 1 from full-confidence
+    /// attempts on.
+    /// </summary>
+    public static double Confidence(int attempts, int threshold, int fullConfidenceAttempts, string banner)
+    {
+        int full = Math.Max(threshold, fullConfidenceAttempts);
+        if (attempts >= full) return 1.0;
+        double ratio = Math.Min(1.0, Math.Max(0, attempts - threshold) / (double)Math.Max(1, full - threshold));
+        double confidence = 0.5 + (0.4 * ratio) + BannerBonus(banner);
+        return Math.Round(Math.Min(0.99, confidence), 2);
+    }
+
+    private static double BannerBonus(string banner)
+    {
+        if (string.IsNullOrEmpty(banner)) return 0;
+        foreach (var token in s_automationBanners)
+        {
+            if (banner.Contains(token, StringComparison.OrdinalIgnoreCase)) return 0.07;
+        }
+
+        foreach (var token in s_clientBanners)
+        {
+            if (banner.Contains(token, StringComparison.OrdinalIgnoreCase)) return 0.02;
+        }
+
+        return 0;
+    }
+
+    private void OnSsh(SshRecord ssh, DetectionContext ctx)
+    {
+        if (ssh.Source.IsNone || ssh.Destination.IsNone) return;
+        _sshServers.Add((ssh.Destination, ssh.DestinationPort));
+        int increment = ssh.AuthSuccess == true ? 0 : Math.Max(1, ssh.AuthAttempts);
+        Count(ctx, ssh.Source, ssh.Destination, ssh.DestinationPort, ssh.Uid, increment, ssh.Timestamp, ssh.Client, ssh.AuthSuccess == true);
+    }
+
+    private void Count(DetectionContext ctx, IpAddr source, IpAddr server, ushort port, string uid, int increment, double timestamp, string banner, bool success)
+    {
+        var profile = _state.GetOrCreate(ctx.TimeWindow, source);
+        if (profile is null) return;
+        var key = (server, port);
+        if (!profile.Campaigns.TryGetValue(key, out var campaign))
+        {
+            if (increment <= 0 || profile.Campaigns.Count >= MaxCampaignsPerProfile) return;
+            campaign = new Campaign();
+            profile.Campaigns[key] = campaign;
+        }
+
+        if (banner.Length > 0) campaign.Banner = banner.Length > 200 ? banner[..200] : banner;
+
+        // The same connection can arrive twice, as a flow (counted 1) and as an ssh.log record (counted by its
+        // auth_attempts): count only the difference the second time.
+        if (uid.Length > 0)
+        {
+            if (campaign.Counted.TryGetValue(uid, out int already))
+            {
+                if (success)
+                {
+                    campaign.Attempts = Math.Max(0, campaign.Attempts - already);
+                    campaign.Counted[uid] = 0;
+                    return;
+                }
+
+                int extra = increment - already;
+                if (extra <= 0) return;
+                campaign.Counted[uid] = increment;
+                increment = extra;
+            }
+            else if (campaign.Counted.Count < MaxUidsPerCampaign)
+            {
+                campaign.Counted[uid] = increment;
+            }
+        }
+
+        if (increment <= 0) return;
+        campaign.Attempts += increment;
+        campaign.Uids.Add(uid);
+        int threshold = ctx.Detectors.SshAttemptThreshold;
+        int bucket = Bucket(campaign.Attempts, threshold);
+        if (bucket <= campaign.ReportedBucket) return;
+        campaign.ReportedBucket = bucket;
+        int effective = Math.Max(campaign.Attempts, profile.ConfirmedAttempts);
+        double confidence = Confidence(effective, threshold, ctx.Detectors.SshFullConfidenceAttempts, campaign.Banner);
+        string description = $"SSH password guessing from {source} to {server} on port {port}/tcp. Attempts observed: {campaign.Attempts}.";
+        if (campaign.Banner.Length > 0) description += $" Client banner: {campaign.Banner}.";
+        if (profile.NoticeSeen) description += " Confirmed by Zeek notice.log.";
+        description += $" Confidence: {Addresses.FormatConfidence(confidence)}.";
+        ctx.Raise(new Evidence
+        {
+            Type = EvidenceTypes.PasswordGuessing,
+            Description = description,
+            Attacker = source,
+            Victim = server,
+            ThreatLevel = ThreatLevel.Medium,
+            Confidence = confidence,
+            Timestamp = timestamp,
+            Protocol = Protocol.Tcp,
+            Port = port,
+            Uids = campaign.Uids.Snapshot(),
+        });
+    }
+
+    private void OnNotice(NoticeRecord notice, DetectionContext ctx)
+    {
+        if (notice.Source.IsNone) return;
+        var profile = _state.GetOrCreate(ctx.TimeWindow, notice.Source);
+        if (profile is null) return;
+        var m = SeenIn().Match(notice.Message);
+        if (m.Success && int.TryParse(m.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out int n))
+        {
+            profile.ConfirmedAttempts = Math.Max(profile.ConfirmedAttempts, n);
+        }
+
+        if (profile.NoticeSeen) return;
+        profile.NoticeSeen = true;
+        string message = notice.Message.Length > 500 ? notice.Message[..500] : notice.Message;
+        ctx.Raise(new Evidence
+        {
+            Type = EvidenceTypes.PasswordGuessing,
+            Description = $"SSH password guessing reported by Zeek: {message}. Confidence: 1.",
+            Attacker = notice.Source,
+            Victim = notice.Destination,
+            ThreatLevel = ThreatLevel.Medium,
+            Confidence = 1.0,
+            Timestamp = notice.Timestamp,
+            Protocol = Protocol.Tcp,
+            Port = notice.DestinationPort,
+            Uids = notice.Uid.Length > 0 ? [notice.Uid] : Array.Empty<string>(),
+        });
+    }
+
+    [GeneratedRegex(@"seen in (\d{1,9}) connections", RegexOptions.CultureInvariant)]
+    private static partial Regex SeenIn();
+
+    private sealed class ProfileCampaigns
+    {
+        public Dictionary<(IpAddr, ushort), Campaign> Campaigns { get; } = new();
+
+        public bool NoticeSeen { get; set; }
+
+        public int ConfirmedAttempts { get; set; }
+    }
+
+    private sealed class Campaign
+    {
+        public int Attempts { get; set; }
+
+        public int ReportedBucket { get; set; } = -1;
+
+        public string Banner { get; set; } = "";
+
+        public Dictionary<string, int> Counted { get; } = new(StringComparer.Ordinal);
+
+        public UidList Uids { get; } = new();
+    }
+}
