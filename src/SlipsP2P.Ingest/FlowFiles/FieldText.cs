@@ -1,0 +1,223 @@
+using System.Buffers.Text;
+using System.Text;
+using SlipsP2P.Core;
+
+namespace SlipsP2P.Ingest.FlowFiles;
+
+/// <summary>
+/// Field parsers over ASCII/UTF-8 bytes, shared by the flow-file readers. None of them allocates except for
+/// IPv6 addresses (through <see cref="IpAddr.TryParse"/>).
+/// </summary>
+internal static class FieldText
+{
+    private const long UnixEpochTicks = 621_355_968_000_000_000L;
+
+    /// <summary>Trims ASCII spaces and tabs on both sides.</summary>
+    public static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> s)
+    {
+        int a = 0, b = s.Length;
+        while (a < b && (s[a] == (byte)' ' || s[a] == (byte)'\t')) a++;
+        while (b > a && (s[b - 1] == (byte)' ' || s[b - 1] == (byte)'\t')) b--;
+        return s[a..b];
+    }
+
+    public static bool TryParseLong(ReadOnlySpan<byte> s, out long value) =>
+        Utf8Parser.TryParse(s, out value, out int used) && used == s.Length;
+
+    /// <summary>Parses a non-negative count; Zeek writes counts as integers, Suricata sometimes as doubles.</summary>
+    public static bool TryParseCount(ReadOnlySpan<byte> s, out long value)
+    {
+        if (Utf8Parser.TryParse(s, out value, out int used) && used == s.Length) return value >= 0;
+        if (Utf8Parser.TryParse(s, out double d, out used) && used == s.Length && d >= 0 && d < 9.2e18)
+        {
+            value = (long)d;
+            return true;
+        }
+
+        value = 0;
+        return false;
+    }
+
+    public static bool TryParseDouble(ReadOnlySpan<byte> s, out double value) =>
+        Utf8Parser.TryParse(s, out value, out int used) && used == s.Length && double.IsFinite(value);
+
+    /// <summary>A port: decimal, or hexadecimal with 0x as Argus prints ICMP type/code and some ports.</summary>
+    public static bool TryParsePort(ReadOnlySpan<byte> s, out ushort value)
+    {
+        if (s.Length > 2 && s[0] == (byte)'0' && (s[1] | 0x20) == (byte)'x')
+        {
+            if (Utf8Parser.TryParse(s[2..], out uint h, out int usedHex, 'x') && usedHex == s.Length - 2 && h <= ushort.MaxValue)
+            {
+                value = (ushort)h;
+                return true;
+            }
+
+            value = 0;
+            return false;
+        }
+
+        if (Utf8Parser.TryParse(s, out uint d, out int used) && used == s.Length && d <= ushort.MaxValue)
+        {
+            value = (ushort)d;
+            return true;
+        }
+
+        value = 0;
+        return false;
+    }
+
+    /// <summary>Parses an IPv4 or IPv6 address written as text.</summary>
+    public static bool TryParseIp(ReadOnlySpan<byte> s, out IpAddr value)
+    {
+        if (TryParseV4(s, out uint v4))
+        {
+            value = IpAddr.FromV4(v4);
+            return true;
+        }
+
+        value = default;
+        if (s.Length < 2 || s.Length > 64 || s.IndexOf((byte)':') < 0) return false;
+        Span<char> chars = stackalloc char[64];
+        for (int i = 0; i < s.Length; i++)
+        {
+            if (s[i] >= 0x80) return false;
+            chars[i] = (char)s[i];
+        }
+
+        return IpAddr.TryParse(chars[..s.Length], out value);
+    }
+
+    private static bool TryParseV4(ReadOnlySpan<byte> s, out uint value)
+    {
+        value = 0;
+        if (s.Length < 7 || s.Length > 15) return false;
+        uint acc = 0;
+        int part = 0, digits = 0, dots = 0;
+        foreach (byte c in s)
+        {
+            if (c == (byte)'.')
+            {
+                if (digits == 0 || ++dots > 3) return false;
+                acc = (acc << 8) | (uint)part;
+                part = 0;
+                digits = 0;
+            }
+            else if (c - (uint)'0' <= 9)
+            {
+                part = (part * 10) + (c - '0');
+                if (++digits > 3 || part > 255) return false;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        if (dots != 3 || digits == 0) return false;
+        value = (acc << 8) | (uint)part;
+        return true;
+    }
+
+    /// <summary>
+    /// Parses a calendar time to unix seconds: <c>2013/08/15 15:00:31.123456</c> (Argus), <c>2018-01-12 15:37:30</c>
+    /// (nfdump), <c>2021-06-06T15:59:46.457984+0200</c> and <c>...Z</c> (Suricata, Zeek JSON). Without a zone the
+    /// time is taken as UTC, so that the same file gives the same timestamps on every machine.
+    /// </summary>
+    public static bool TryParseDateTime(ReadOnlySpan<byte> s, out double unixSeconds)
+    {
+        unixSeconds = 0;
+        if (s.Length < 19) return false;
+        if (!Digits(s, 0, 4, out int year) || (s[4] != (byte)'-' && s[4] != (byte)'/')
+            || !Digits(s, 5, 2, out int month) || s[7] != s[4] || !Digits(s, 8, 2, out int day)
+            || (s[10] != (byte)'T' && s[10] != (byte)' ') || !Digits(s, 11, 2, out int hour) || s[13] != (byte)':'
+            || !Digits(s, 14, 2, out int minute) || s[16] != (byte)':' || !Digits(s, 17, 2, out int second))
+        {
+            return false;
+        }
+
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month)
+            || hour > 23 || minute > 59 || second > 60)
+        {
+            return false;
+        }
+
+        int i = 19;
+        double fraction = 0;
+        if (i < s.Length && s[i] == (byte)'.')
+        {
+            int j = i + 1;
+            double scale = 0.1;
+            while (j < s.Length && s[j] - (uint)'0' <= 9)
+            {
+                fraction += (s[j] - '0') * scale;
+                scale /= 10;
+                j++;
+            }
+
+            if (j == i + 1) return false;
+            i = j;
+        }
+
+        int offsetMinutes = 0;
+        if (i < s.Length)
+        {
+            byte z = s[i];
+            if (z == (byte)'Z' && i + 1 == s.Length)
+            {
+                i++;
+            }
+            else if (z is (byte)'+' or (byte)'-')
+            {
+                var zone = s[(i + 1)..];
+                int zh, zm;
+                if (zone.Length == 4 && Digits(zone, 0, 2, out zh) && Digits(zone, 2, 2, out zm)) { }
+                else if (zone.Length == 5 && zone[2] == (byte)':' && Digits(zone, 0, 2, out zh) && Digits(zone, 3, 2, out zm)) { }
+                else if (zone.Length == 2 && Digits(zone, 0, 2, out zh)) zm = 0;
+                else return false;
+                offsetMinutes = (zh * 60) + zm;
+                if (z == (byte)'-') offsetMinutes = -offsetMinutes;
+                i = s.Length;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        long ticks = new DateTime(year, month, day, hour, minute, Math.Min(second, 59), DateTimeKind.Utc).Ticks;
+        unixSeconds = ((ticks - UnixEpochTicks) / (double)TimeSpan.TicksPerSecond) + fraction - (offsetMinutes * 60.0);
+        return i == s.Length;
+    }
+
+    private static bool Digits(ReadOnlySpan<byte> s, int at, int count, out int value)
+    {
+        value = 0;
+        if (at + count > s.Length) return false;
+        for (int k = at; k < at + count; k++)
+        {
+            uint d = s[k] - (uint)'0';
+            if (d > 9) return false;
+            value = (value * 10) + (int)d;
+        }
+
+        return true;
+    }
+
+    /// <summary>A time: unix seconds (<c>1601998366.786397</c>) or a calendar time.</summary>
+    public static bool TryParseTime(ReadOnlySpan<byte> s, out double unixSeconds)
+    {
+        if (s.Length >= 19 && s[4] is (byte)'-' or (byte)'/') return TryParseDateTime(s, out unixSeconds);
+        return TryParseDouble(s, out unixSeconds);
+    }
+
+    /// <summary>Text of at most 200 bytes of <paramref name="s"/>, for messages.</summary>
+    public static string Preview(ReadOnlySpan<byte> s)
+    {
+        var t = s.Length > 200 ? s[..200] : s;
+        string text = Encoding.UTF8.GetString(t);
+        return s.Length > 200 ? text + "..." : text;
+    }
+
+    /// <summary>The first bytes of a file as hex, for "unknown content" messages.</summary>
+    public static string Hex(ReadOnlySpan<byte> s) => Convert.ToHexString(s).ToLowerInvariant();
+}

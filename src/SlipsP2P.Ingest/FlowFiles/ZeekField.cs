@@ -1,0 +1,152 @@
+namespace SlipsP2P.Ingest.FlowFiles;
+
+/// <summary>The Zeek log fields the readers use, across the supported logs.</summary>
+internal enum ZeekField : byte
+{
+    None = 0,
+    Ts,
+    Uid,
+    OrigH,
+    OrigP,
+    RespH,
+    RespP,
+    Proto,
+    Service,
+    Duration,
+    OrigBytes,
+    RespBytes,
+    ConnState,
+    History,
+    OrigPkts,
+    RespPkts,
+    OrigIpBytes,
+    RespIpBytes,
+    CommunityId,
+    Aid,
+    Label,
+    OrigL2Addr,
+    TransId,
+    Query,
+    QType,
+    QTypeName,
+    RCode,
+    RCodeName,
+    Answers,
+    Ttls,
+    Method,
+    Host,
+    Uri,
+    UserAgent,
+    StatusCode,
+    RequestBodyLen,
+    ResponseBodyLen,
+    RespMimeTypes,
+    Version,
+    ServerName,
+    Ja3,
+    Ja3s,
+    Subject,
+    Issuer,
+    ValidationStatus,
+    Established,
+    Client,
+    Server,
+    AuthSuccess,
+    AuthAttempts,
+    Note,
+    Msg,
+    Sub,
+    Src,
+    Dst,
+    P,
+    Operation,
+    SrcMac,
+    DstMac,
+    ArpOrigH,
+    ArpRespH,
+    Path,
+}
+
+/// <summary>Field names as Zeek writes them.</summary>
+internal static class ZeekFields
+{
+    private static readonly Dictionary<string, ZeekField> s_byName = new(StringComparer.Ordinal)
+    {
+        ["ts"] = ZeekField.Ts,
+        ["uid"] = ZeekField.Uid,
+        ["id.orig_h"] = ZeekField.OrigH,
+        ["id.orig_p"] = ZeekField.OrigP,
+        ["id.resp_h"] = ZeekField.RespH,
+        ["id.resp_p"] = ZeekField.RespP,
+        ["proto"] = ZeekField.Proto,
+        ["service"] = ZeekField.Service,
+        ["duration"] = ZeekField.Duration,
+        ["orig_bytes"] = ZeekField.OrigBytes,
+        ["resp_bytes"] = ZeekField.RespBytes,
+        ["conn_state"] = ZeekField.ConnState,
+        ["history"] = ZeekField.History,
+        ["orig_pkts"] = ZeekField.OrigPkts,
+        ["resp_pkts"] = ZeekField.RespPkts,
+        ["orig_ip_bytes"] = ZeekField.OrigIpBytes,
+        ["resp_ip_bytes"] = ZeekField.RespIpBytes,
+        ["community_id"] = ZeekField.CommunityId,
+        ["aid"] = ZeekField.Aid,
+        ["label"] = ZeekField.Label,
+        ["orig_l2_addr"] = ZeekField.OrigL2Addr,
+        ["trans_id"] = ZeekField.TransId,
+        ["query"] = ZeekField.Query,
+        ["qtype"] = ZeekField.QType,
+        ["qtype_name"] = ZeekField.QTypeName,
+        ["rcode"] = ZeekField.RCode,
+        ["rcode_name"] = ZeekField.RCodeName,
+        ["answers"] = ZeekField.Answers,
+        ["TTLs"] = ZeekField.Ttls,
+        ["method"] = ZeekField.Method,
+        ["host"] = ZeekField.Host,
+        ["uri"] = ZeekField.Uri,
+        ["user_agent"] = ZeekField.UserAgent,
+        ["status_code"] = ZeekField.StatusCode,
+        ["request_body_len"] = ZeekField.RequestBodyLen,
+        ["response_body_len"] = ZeekField.ResponseBodyLen,
+        ["resp_mime_types"] = ZeekField.RespMimeTypes,
+        ["version"] = ZeekField.Version,
+        ["server_name"] = ZeekField.ServerName,
+        ["ja3"] = ZeekField.Ja3,
+        ["ja3s"] = ZeekField.Ja3s,
+        ["subject"] = ZeekField.Subject,
+        ["issuer"] = ZeekField.Issuer,
+        ["validation_status"] = ZeekField.ValidationStatus,
+        ["established"] = ZeekField.Established,
+        ["client"] = ZeekField.Client,
+        ["server"] = ZeekField.Server,
+        ["auth_success"] = ZeekField.AuthSuccess,
+        ["auth_attempts"] = ZeekField.AuthAttempts,
+        ["note"] = ZeekField.Note,
+        ["msg"] = ZeekField.Msg,
+        ["sub"] = ZeekField.Sub,
+        ["src"] = ZeekField.Src,
+        ["dst"] = ZeekField.Dst,
+        ["p"] = ZeekField.P,
+        ["operation"] = ZeekField.Operation,
+        ["src_mac"] = ZeekField.SrcMac,
+        ["dst_mac"] = ZeekField.DstMac,
+        ["orig_h"] = ZeekField.ArpOrigH,
+        ["resp_h"] = ZeekField.ArpRespH,
+        ["_path"] = ZeekField.Path,
+    };
+
+    private static readonly Dictionary<string, ZeekField>.AlternateLookup<ReadOnlySpan<char>> s_lookup =
+        s_byName.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    /// <summary>The field of an ASCII name, <see cref="ZeekField.None"/> when the readers do not use it.</summary>
+    public static ZeekField Lookup(ReadOnlySpan<byte> name)
+    {
+        if (name.Length > 64) return ZeekField.None;
+        Span<char> chars = stackalloc char[name.Length];
+        for (int i = 0; i < name.Length; i++) chars[i] = (char)name[i];
+        return s_lookup.TryGetValue(chars, out var f) ? f : ZeekField.None;
+    }
+
+    /// <summary>Fields that hold a set or vector.</summary>
+    public static bool IsList(ZeekField f) => f is ZeekField.Answers or ZeekField.Ttls or ZeekField.RespMimeTypes;
+}
