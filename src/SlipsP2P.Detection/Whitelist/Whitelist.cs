@@ -31,6 +31,7 @@ public sealed class Whitelist
     private readonly Dictionary<IpAddr, WhitelistEntry> _ips = new();
     private readonly Dictionary<string, WhitelistEntry> _networks = new(StringComparer.Ordinal);
     private readonly Dictionary<string, WhitelistEntry> _domains = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, WhitelistEntry> _domainLookup = new(StringComparer.Ordinal);
     private readonly Dictionary<string, WhitelistEntry> _macs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, WhitelistEntry> _organizations = new(StringComparer.Ordinal);
     private readonly Dictionary<IpAddr, WhitelistEntry> _resolved = new();
@@ -121,13 +122,13 @@ public sealed class Whitelist
         ArgumentNullException.ThrowIfNull(record);
         switch (record)
         {
-            case DnsRecord dns when _domains.Count > 0:
+            case DnsRecord dns when _domainLookup.Count > 0:
                 LearnDns(dns);
                 break;
-            case TlsRecord tls when _domains.Count > 0 && tls.ServerName.Length > 0:
+            case TlsRecord tls when _domainLookup.Count > 0 && tls.ServerName.Length > 0:
                 if (MatchDomain(tls.ServerName) is { } sni) Remember(tls.Destination, sni);
                 break;
-            case HttpRecord http when _domains.Count > 0 && http.Host.Length > 0:
+            case HttpRecord http when _domainLookup.Count > 0 && http.Host.Length > 0:
                 if (MatchDomain(StripPort(http.Host)) is { } host) Remember(http.Destination, host);
                 break;
             case FlowRecord flow when _macs.Count > 0 && flow.SourceMac.Length > 0:
@@ -191,11 +192,11 @@ public sealed class Whitelist
     /// <summary>The entry covering <paramref name="name"/> or one of its parent domains, or null.</summary>
     public WhitelistEntry? MatchDomain(string name)
     {
-        if (_domains.Count == 0 || string.IsNullOrEmpty(name)) return null;
+        if (_domainLookup.Count == 0 || string.IsNullOrEmpty(name)) return null;
         string n = name.Trim().TrimEnd('.').ToLowerInvariant();
         while (n.Length > 0)
         {
-            if (_domains.TryGetValue(n, out var e)) return e;
+            if (_domainLookup.TryGetValue(n, out var e)) return e;
             int dot = n.IndexOf('.', StringComparison.Ordinal);
             if (dot < 0) break;
             n = n[(dot + 1)..];
@@ -425,9 +426,10 @@ public sealed class Whitelist
         _prefixes = prefixes.ToArray();
 
         // An organization is its domains (and, if ranges were shipped, its networks); a domain line of its own wins.
+        foreach (var (d, e) in _domains) _domainLookup[d] = e;
         foreach (var org in _organizations.Values)
         {
-            foreach (var d in Organizations.DomainsOf(org.Value)) _domains.TryAdd(d, org);
+            foreach (var d in Organizations.DomainsOf(org.Value)) _domainLookup.TryAdd(d, org);
         }
     }
 
