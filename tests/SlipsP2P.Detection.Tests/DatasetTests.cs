@@ -61,4 +61,28 @@ public class DatasetTests
         var (sink, _) = Analyse("test5-mixed.binetflow");
         Assert.NotEmpty(sink.OfType(EvidenceTypes.LongConnection));
     }
+
+    [Fact]
+    public void PortScansHorizontalConnLog_Port80ScanFrom10_0_2_112()
+    {
+        var sink = AnalyseConnLog("port-scans/horizontal/conn.log");
+        Assert.Contains(sink.OfType(EvidenceTypes.HorizontalPortScan), e => e.Port == 80 && e.Attacker == Ip("10.0.2.112"));
+    }
+
+    [Fact]
+    public void PortScansVerticalConnLog_ScanOf45_33_32_156From192_168_1_9()
+    {
+        var sink = AnalyseConnLog("port-scans/vertical/conn.log");
+        Assert.Contains(sink.OfType(EvidenceTypes.VerticalPortScan), e => e.Victim == Ip("45.33.32.156") && e.Attacker == Ip("192.168.1.9"));
+    }
+
+    private static RecordingSink AnalyseConnLog(string dataset)
+    {
+        string path = Requires.Dataset(dataset);
+        var sink = new RecordingSink();
+        var p = new AnalysisPipeline(new AnalysisOptions(), sink);
+        foreach (var f in ZeekConnFile.Read(path)) p.OnEvent(f);
+        p.Finish();
+        return sink;
+    }
 }
