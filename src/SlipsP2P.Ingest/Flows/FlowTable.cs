@@ -1,0 +1,662 @@
+using System.Runtime.InteropServices;
+using SlipsP2P.Core;
+using SlipsP2P.Ingest.App;
+using SlipsP2P.Ingest.Packets;
+
+namespace SlipsP2P.Ingest.Flows;
+
+/// <summary>
+/// Builds bidirectional flows from decoded packets the way Zeek's conn.log does: the originator is the sender of the
+/// first packet (for TCP the SYN sender; a SYN-ACK seen first makes the other side the originator), TCP endpoint
+/// states follow Zeek's TCP analyzer, and conn_state and history are derived from them. Flows are emitted to the
+/// sink as they finish (inactivity timeouts on the packet clock, 5 s after a full close or reset, 3 s after a
+/// half-close, 5 s after an unanswered SYN), and all remaining flows on <see cref="Flush"/>.
+/// </summary>
+/// <remarks>
+/// Hot path: a <see cref="Dictionary{TKey,TValue}"/> from <see cref="FlowKey"/> to a slot in a struct array, a free
+/// list for slots, no allocation per packet. Objects are created per flow (the record, its uid) and per
+/// application-layer record only.
+/// </remarks>
+public sealed class FlowTable
+{
+    /// <summary>Seconds after a full close or reset before Zeek removes a connection (tcp_close_delay).</summary>
+    public const double CloseDelay = 5;
+    /// <summary>Seconds an unanswered SYN waits before the attempt is reported (tcp_attempt_delay).</summary>
+    public const double AttemptDelay = 5;
+    /// <summary>Seconds after the first FIN before a half-closed connection is reported (tcp_partial_close_delay).</summary>
+    public const double PartialCloseDelay = 3;
+    /// <summary>Application-layer payload packets inspected per direction.</summary>
+    public const int MaxInspectedPackets = 10;
+    /// <summary>DNS messages inspected per flow (DNS flows are short; a busy resolver pair is capped).</summary>
+    public const int MaxDnsPackets = 64;
+
+    private const double SweepInterval = 1;
+
+    private readonly AnalysisOptions _options;
+    private readonly IEventSink _sink;
+    private readonly Dictionary<FlowKey, int> _index = new();
+    private readonly List<AppState?> _apps = new();
+    private readonly Stack<int> _freeApps = new();
+    private readonly List<(double FinishTime, double Start, int Slot)> _expired = new();
+    private FlowState[] _flows = new FlowState[1024];
+    private int _highWater;
+    private int[] _free = new int[64];
+    private int _freeCount;
+    private long _counter;
+    private ulong _uidSeed;
+    private bool _seeded;
+    private double _now = double.NegativeInfinity;
+    private double _nextSweep = double.NegativeInfinity;
+
+    /// <summary>Creates a table that emits into <paramref name="sink"/>.</summary>
+    public FlowTable(AnalysisOptions options, IEventSink sink, bool inspectApplications = true)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(sink);
+        _options = options;
+        _sink = sink;
+        InspectApplications = inspectApplications;
+    }
+
+    /// <summary>Whether DNS/HTTP/TLS/SSH records are extracted.</summary>
+    public bool InspectApplications { get; }
+
+    /// <summary>Flows currently open.</summary>
+    public int ActiveFlows => _index.Count;
+
+    /// <summary>Flows emitted so far.</summary>
+    public long FlowsEmitted { get; private set; }
+
+    /// <summary>Application-layer records emitted so far.</summary>
+    public long AppRecordsEmitted { get; private set; }
+
+    /// <summary>The packet clock: the largest timestamp seen.</summary>
+    public double Now => _now;
+
+    /// <summary>Seeds the uids explicitly (otherwise the first packet's timestamp seeds them).</summary>
+    public void SeedUids(ulong seed)
+    {
+        _uidSeed = seed;
+        _seeded = true;
+    }
+
+    /// <summary>Accounts one decoded IP packet (status <see cref="DecodeStatus.Ip"/>) seen at <paramref name="timestamp"/>.</summary>
+    public void Process(ref DecodedPacket p, double timestamp, long packetNumber)
+    {
+        if (!_seeded)
+        {
+            SeedUids((ulong)BitConverter.DoubleToInt64Bits(timestamp) ^ 0x5EED_51195_0001UL);
+        }
+
+        Advance(timestamp);
+
+        byte proto = p.Protocol;
+        bool isTcp = proto == 6;
+        var key = FlowKey.Create(p.Source, p.SourcePort, p.Destination, p.DestinationPort, proto);
+        ref int slotRef = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, key, out bool exists);
+        int slot;
+        if (!exists)
+        {
+            slot = NewSlot();
+            slotRef = slot;
+            InitFlow(ref _flows[slot], key, ref p, timestamp, packetNumber);
+        }
+        else
+        {
+            slot = slotRef;
+            if (isTcp && (p.Flags & (TcpControlBits.Syn | TcpControlBits.Ack)) == TcpControlBits.Syn && IsReuse(ref _flows[slot]))
+            {
+                // Port reuse after a close (Zeek's IsReuse): the old connection is done, a new one begins.
+                Finish(slot);
+                slot = NewSlot();
+                _index[key] = slot;
+                InitFlow(ref _flows[slot], key, ref p, timestamp, packetNumber);
+            }
+        }
+
+        ref FlowState f = ref _flows[slot];
+        bool fromOrig = p.Source == f.Orig && p.SourcePort == f.OrigPort;
+        if (timestamp > f.Last) f.Last = timestamp;
+        int payload = p.PayloadLength;
+        if (fromOrig)
+        {
+            f.OrigPackets++;
+            f.OrigIpBytes += p.IpLength;
+        }
+        else
+        {
+            f.RespPackets++;
+            f.RespIpBytes += p.IpLength;
+        }
+
+        if (isTcp)
+        {
+            TcpUpdate(ref f, ref p, fromOrig, timestamp);
+        }
+        else if (fromOrig)
+        {
+            f.OrigBytes += payload;
+        }
+        else
+        {
+            f.RespBytes += payload;
+        }
+
+        if (InspectApplications && p.Payload.Length > 0 && (isTcp || proto == 17))
+        {
+            InspectPayload(ref f, ref p, fromOrig, timestamp);
+        }
+    }
+
+    /// <summary>Moves the packet clock to <paramref name="now"/> and finishes the flows whose time is up.</summary>
+    public void Advance(double now)
+    {
+        if (now > _now) _now = now;
+        if (_now >= _nextSweep)
+        {
+            Sweep(_now, all: false);
+            _nextSweep = _now + SweepInterval;
+        }
+    }
+
+    /// <summary>Finishes every open flow (end of input), in start order.</summary>
+    public void Flush() => Sweep(_now, all: true);
+
+    private int NewSlot()
+    {
+        if (_freeCount > 0) return _free[--_freeCount];
+        if (_highWater == _flows.Length) Array.Resize(ref _flows, _flows.Length * 2);
+        return _highWater++;
+    }
+
+    private void InitFlow(ref FlowState f, FlowKey key, ref DecodedPacket p, double ts, long packetNumber)
+    {
+        f = default;
+        f.InUse = true;
+        f.Key = key;
+        f.Protocol = p.Protocol;
+        f.Start = ts;
+        f.Last = ts;
+        f.FirstPacket = packetNumber;
+        f.Counter = _counter++;
+        f.App = -1;
+
+        bool flip = false;
+        if (p.Protocol == 6)
+        {
+            // A SYN-ACK first: its sender is the responder (Zeek flips the roles and notes '^').
+            flip = (p.Flags & (TcpControlBits.Syn | TcpControlBits.Ack)) == (TcpControlBits.Syn | TcpControlBits.Ack);
+        }
+        else if (p.Protocol == 17)
+        {
+            flip = IsLikelyUdpServer(p.SourcePort) && !IsLikelyUdpServer(p.DestinationPort);
+        }
+
+        if (flip)
+        {
+            f.Orig = p.Destination;
+            f.OrigPort = p.DestinationPort;
+            f.Resp = p.Source;
+            f.RespPort = p.SourcePort;
+            f.OrigMac = p.DestinationMac;
+            AddHistory(ref f, '^', fromOrig: true);
+        }
+        else
+        {
+            f.Orig = p.Source;
+            f.OrigPort = p.SourcePort;
+            f.Resp = p.Destination;
+            f.RespPort = p.DestinationPort;
+            f.OrigMac = p.SourceMac;
+        }
+
+        if (p.Protocol == 6 && !flip && (p.Flags & (TcpControlBits.Syn | TcpControlBits.Ack)) == TcpControlBits.Syn) f.AttemptAt = ts;
+    }
+
+    private static bool IsLikelyUdpServer(ushort port) => port is 53 or 5353 or 123 or 137 or 67 or 69 or 161 or 500 or 1900;
+
+    private static bool IsReuse(ref FlowState f)
+    {
+        bool closed = (f.OrigState is TcpEndpointState.Closed or TcpEndpointState.Reset && f.RespState is TcpEndpointState.Closed or TcpEndpointState.Reset)
+                      || f.OrigState == TcpEndpointState.Reset || f.RespState == TcpEndpointState.Reset;
+        // A fresh SYN (no ACK) after a full close or a reset starts a new connection, whichever side sends it.
+        return closed;
+    }
+
+    private static void TcpUpdate(ref FlowState f, ref DecodedPacket p, bool fromOrig, double ts)
+    {
+        TcpControlBits flags = p.Flags;
+        bool syn = (flags & TcpControlBits.Syn) != 0;
+        bool fin = (flags & TcpControlBits.Fin) != 0;
+        bool rst = (flags & TcpControlBits.Rst) != 0;
+        bool ack = (flags & TcpControlBits.Ack) != 0;
+        int len = p.PayloadLength;
+
+        // Sequence tracking: payload bytes count once, as Zeek's sequence-based sizes do; data at or below the
+        // highest sequence already seen is a retransmission ('T').
+        uint seqStart = syn ? p.Sequence + 1 : p.Sequence;
+        uint seqEnd = seqStart + (uint)len;
+        ref bool known = ref fromOrig ? ref f.OrigSeqKnown : ref f.RespSeqKnown;
+        ref uint maxEnd = ref fromOrig ? ref f.OrigSeqEnd : ref f.RespSeqEnd;
+        bool retransmit = false;
+        if (len > 0 && !rst)
+        {
+            if (!known)
+            {
+                known = true;
+                maxEnd = seqEnd;
+                AddBytes(ref f, fromOrig, len);
+            }
+            else
+            {
+                int advance = (int)(seqEnd - maxEnd);
+                if (advance > 0)
+                {
+                    AddBytes(ref f, fromOrig, Math.Min(advance, len));
+                    maxEnd = seqEnd;
+                }
+                else
+                {
+                    retransmit = true;
+                }
+            }
+        }
+        else if (!known && syn)
+        {
+            known = true;
+            maxEnd = seqStart;
+        }
+
+        UpdateHistory(ref f, fromOrig, syn, fin, rst, ack, len, retransmit);
+        if (p.Window == 0 && !rst && !syn && (flags & TcpControlBits.Ack) != 0) AddHistory(ref f, 'W', fromOrig);
+
+        ref TcpEndpointState e = ref fromOrig ? ref f.OrigState : ref f.RespState;
+        ref TcpEndpointState peer = ref fromOrig ? ref f.RespState : ref f.OrigState;
+        ref TcpEndpointState ePrev = ref fromOrig ? ref f.OrigPrevState : ref f.RespPrevState;
+        ref TcpEndpointState peerPrev = ref fromOrig ? ref f.RespPrevState : ref f.OrigPrevState;
+        bool doClose = false;
+
+        switch (e)
+        {
+            case TcpEndpointState.Inactive:
+                if (syn)
+                {
+                    if (fromOrig)
+                    {
+                        Set(ref e, ref ePrev, ack ? TcpEndpointState.SynAckSent : TcpEndpointState.SynSent);
+                    }
+                    else
+                    {
+                        if (peer == TcpEndpointState.SynSent) Set(ref peer, ref peerPrev, TcpEndpointState.Established);
+                        Set(ref e, ref ePrev, TcpEndpointState.Established);
+                    }
+                }
+
+                if (fin)
+                {
+                    Set(ref e, ref ePrev, TcpEndpointState.Closed);
+                    doClose = true;
+                }
+
+                if (rst)
+                {
+                    Set(ref e, ref ePrev, TcpEndpointState.Reset);
+                    doClose = true;
+                }
+
+                if (e == TcpEndpointState.Inactive)
+                {
+                    if (!fromOrig && len == 0 && f.OrigState == TcpEndpointState.SynSent)
+                    {
+                        // An ACK of the SYN before the SYN-ACK: not a partial connection.
+                    }
+                    else if (ack && peer == TcpEndpointState.Established)
+                    {
+                        Set(ref e, ref ePrev, TcpEndpointState.Established);
+                    }
+                    else
+                    {
+                        Set(ref e, ref ePrev, TcpEndpointState.Partial);
+                    }
+                }
+
+                break;
+            case TcpEndpointState.SynSent or TcpEndpointState.SynAckSent:
+                if (fin)
+                {
+                    Set(ref e, ref ePrev, TcpEndpointState.Closed);
+                    doClose = true;
+                }
+
+                if (rst)
+                {
+                    Set(ref e, ref ePrev, TcpEndpointState.Reset);
+                    doClose = true;
+                }
+
+                break;
+            case TcpEndpointState.Established or TcpEndpointState.Partial:
+                if (syn && e == TcpEndpointState.Partial && peer == TcpEndpointState.Inactive && !ack)
+                {
+                    Set(ref e, ref ePrev, TcpEndpointState.SynSent);
+                }
+
+                if (fin && !rst)
+                {
+                    Set(ref e, ref ePrev, TcpEndpointState.Closed);
+                    if (peer == TcpEndpointState.Reset && peerPrev == TcpEndpointState.Closed) Set(ref peer, ref peerPrev, TcpEndpointState.Closed);
+                    doClose = true;
+                }
+
+                if (rst)
+                {
+                    Set(ref e, ref ePrev, TcpEndpointState.Reset);
+                    doClose = true;
+                }
+
+                break;
+            case TcpEndpointState.Closed:
+                if (rst && peer != TcpEndpointState.Closed)
+                {
+                    Set(ref e, ref ePrev, TcpEndpointState.Reset);
+                    doClose = true;
+                }
+
+                break;
+        }
+
+        if (doClose)
+        {
+            ref bool didClose = ref fromOrig ? ref f.OrigDidClose : ref f.RespDidClose;
+            bool peerDidClose = fromOrig ? f.RespDidClose : f.OrigDidClose;
+            didClose = true;
+            bool complete = e == TcpEndpointState.Reset || peerDidClose || peer == TcpEndpointState.Inactive;
+            if (complete) f.CloseCompleteAt = ts;
+            else if (f.HalfCloseAt == 0) f.HalfCloseAt = ts;
+        }
+    }
+
+    private static void Set(ref TcpEndpointState state, ref TcpEndpointState previous, TcpEndpointState value)
+    {
+        if (state == value) return;
+        previous = state;
+        state = value;
+    }
+
+    private static void AddBytes(ref FlowState f, bool fromOrig, int count)
+    {
+        if (fromOrig) f.OrigBytes += count;
+        else f.RespBytes += count;
+    }
+
+    private static void UpdateHistory(ref FlowState f, bool fromOrig, bool syn, bool fin, bool rst, bool ack, int len, bool retransmit)
+    {
+        // Zeek's update_history: one letter per kind of packet, upper case for the originator.
+        int bits = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0);
+        if (bits > 1)
+        {
+            AddHistory(ref f, fin && rst ? 'I' : 'Q', fromOrig);
+        }
+        else if (bits == 1)
+        {
+            if (syn) AddHistory(ref f, ack ? 'H' : 'S', fromOrig);
+            else if (fin) AddHistory(ref f, 'F', fromOrig);
+            else AddHistory(ref f, 'R', fromOrig);
+        }
+        else if (len > 0)
+        {
+            AddHistory(ref f, 'D', fromOrig);
+        }
+        else if (ack)
+        {
+            AddHistory(ref f, 'A', fromOrig);
+        }
+
+        if (retransmit) AddHistory(ref f, 'T', fromOrig);
+    }
+
+    private static int LetterBit(char c) => c switch
+    {
+        'S' => 0,
+        'H' => 1,
+        'A' => 2,
+        'D' => 3,
+        'F' => 4,
+        'R' => 5,
+        'T' => 6,
+        'W' => 7,
+        'I' => 8,
+        'Q' => 9,
+        '^' => 10,
+        _ => 11,
+    };
+
+    private static void AddHistory(ref FlowState f, char letter, bool fromOrig)
+    {
+        int bit = LetterBit(letter) + (fromOrig || letter == '^' ? 0 : 16);
+        uint mask = 1u << bit;
+        if ((f.HistorySeen & mask) != 0 || f.HistoryLength >= 32) return;
+        f.HistorySeen |= mask;
+        f.History[f.HistoryLength++] = (byte)(fromOrig || letter == '^' ? letter : char.ToLowerInvariant(letter));
+    }
+
+    private void InspectPayload(ref FlowState f, ref DecodedPacket p, bool fromOrig, double ts)
+    {
+        bool dns = f.Protocol == 17 && (f.RespPort is 53 or 5353 || f.OrigPort is 53 or 5353);
+        ref byte inspected = ref fromOrig ? ref f.InspectedOrig : ref f.InspectedResp;
+        int limit = dns ? MaxDnsPackets : MaxInspectedPackets;
+        if (inspected >= limit) return;
+        inspected++;
+
+        AppState? app = f.App >= 0 ? _apps[f.App] : null;
+        if (app is null)
+        {
+            AppKind kind = AppState.Classify(f.Protocol, f.OrigPort, f.RespPort, p.Payload, fromOrig);
+            if (kind == AppKind.None)
+            {
+                // Not recognised in the first payload packet of either side: stop looking at this flow.
+                if (f.Protocol == 17 || (f.InspectedOrig > 0 && f.InspectedResp > 0)) inspected = (byte)limit;
+                return;
+            }
+
+            app = new AppState(kind);
+            if (_freeApps.Count > 0)
+            {
+                f.App = _freeApps.Pop();
+                _apps[f.App] = app;
+            }
+            else
+            {
+                f.App = _apps.Count;
+                _apps.Add(app);
+            }
+        }
+
+        var id = new FlowIdentity(f.Orig, f.OrigPort, f.Resp, f.RespPort, f.Protocol, f.Start, f.FirstPacket, f.Counter, _uidSeed);
+        AppRecordsEmitted += app.OnPayload(in id, fromOrig, p.Payload, ts, _sink);
+    }
+
+    private void Sweep(double now, bool all)
+    {
+        _expired.Clear();
+        for (int i = 0; i < _highWater; i++)
+        {
+            ref FlowState f = ref _flows[i];
+            if (!f.InUse) continue;
+            double finish = all ? double.NegativeInfinity : FinishTime(ref f);
+            if (all || finish <= now) _expired.Add((all ? f.Start : finish, f.Start, i));
+        }
+
+        if (_expired.Count == 0) return;
+        _expired.Sort(static (a, b) =>
+        {
+            int c = a.FinishTime.CompareTo(b.FinishTime);
+            if (c != 0) return c;
+            c = a.Start.CompareTo(b.Start);
+            return c != 0 ? c : a.Slot.CompareTo(b.Slot);
+        });
+        foreach (var e in _expired) Finish(e.Slot);
+        _expired.Clear();
+    }
+
+    private double FinishTime(ref FlowState f)
+    {
+        double timeout = f.Protocol switch
+        {
+            6 => _options.TcpInactivityTimeout,
+            17 => _options.UdpInactivityTimeout,
+            1 or 58 => _options.IcmpInactivityTimeout,
+            _ => _options.UdpInactivityTimeout,
+        };
+        double t = f.Last + timeout;
+        if (f.Protocol != 6) return t;
+        if (f.CloseCompleteAt > 0) t = Math.Min(t, Math.Max(f.CloseCompleteAt, f.Last) + CloseDelay);
+        if (f.AttemptAt > 0 && f.OrigState is TcpEndpointState.SynSent or TcpEndpointState.SynAckSent && f.RespState == TcpEndpointState.Inactive)
+        {
+            t = Math.Min(t, f.AttemptAt + AttemptDelay);
+        }
+
+        if (f.HalfCloseAt > 0 && !(f.OrigDidClose && f.RespDidClose) && f.OrigState != TcpEndpointState.Reset && f.RespState != TcpEndpointState.Reset
+            && f.OrigState != TcpEndpointState.Inactive && f.RespState != TcpEndpointState.Inactive)
+        {
+            t = Math.Min(t, Math.Max(f.HalfCloseAt + PartialCloseDelay, f.Last));
+        }
+
+        return t;
+    }
+
+    private void Finish(int slot)
+    {
+        ref FlowState f = ref _flows[slot];
+        if (!f.InUse) return;
+        FlowRecord record = BuildRecord(ref f);
+        if (f.App >= 0)
+        {
+            AppState? app = _apps[f.App];
+            if (app is not null)
+            {
+                var id = new FlowIdentity(f.Orig, f.OrigPort, f.Resp, f.RespPort, f.Protocol, f.Start, f.FirstPacket, f.Counter, _uidSeed);
+                record.Service = app.Service;
+                AppRecordsEmitted += app.OnFinish(in id, record, _options.Detectors.SshSuccessfulBytes, _sink);
+            }
+
+            _apps[f.App] = null;
+            _freeApps.Push(f.App);
+        }
+
+        _index.Remove(f.Key);
+        f.InUse = false;
+        f.App = -1;
+        if (_freeCount == _free.Length) Array.Resize(ref _free, _free.Length * 2);
+        _free[_freeCount++] = slot;
+        FlowsEmitted++;
+        _sink.OnEvent(record);
+    }
+
+    private FlowRecord BuildRecord(ref FlowState f)
+    {
+        ConnState state = ComputeState(ref f);
+        bool established = f.Protocol == 6
+            ? state is ConnState.S1 or ConnState.SF or ConnState.S2 or ConnState.S3 or ConnState.RSTO or ConnState.RSTR
+              || (f.OrigBytes > 0 && f.RespBytes > 0)
+            : f.OrigPackets > 0 && f.RespPackets > 0;
+        Span<char> history = stackalloc char[32];
+        for (int i = 0; i < f.HistoryLength; i++) history[i] = (char)f.History[i];
+        string uid = FlowUid.Create(_uidSeed, f.Counter);
+        return new FlowRecord
+        {
+            Timestamp = f.Start,
+            Uid = uid,
+            Source = f.Orig,
+            Destination = f.Resp,
+            SourcePort = f.OrigPort,
+            DestinationPort = f.RespPort,
+            Protocol = ToProtocol(f.Protocol),
+            ProtocolNumber = f.Protocol,
+            Duration = f.Last - f.Start,
+            SourceBytes = f.OrigBytes,
+            DestinationBytes = f.RespBytes,
+            SourcePackets = f.OrigPackets,
+            DestinationPackets = f.RespPackets,
+            SourceIpBytes = f.OrigIpBytes,
+            DestinationIpBytes = f.RespIpBytes,
+            State = state,
+            StateText = state.ToZeek(),
+            History = new string(history[..f.HistoryLength]),
+            Established = established,
+            SourceMac = f.OrigMac == 0 ? "" : DecodedPacket.FormatMac(f.OrigMac),
+            CommunityId = CommunityId.Compute(f.Orig, f.Resp, f.OrigPort, f.RespPort, f.Protocol),
+            Aid = f.Protocol is 6 or 17 or 1 ? Aid.Compute(f.Start, f.Orig, f.Resp, f.OrigPort, f.RespPort, f.Protocol) : "",
+            SourceLine = f.FirstPacket,
+        };
+    }
+
+    private static Protocol ToProtocol(byte number) => number switch
+    {
+        1 => Protocol.Icmp,
+        2 => Protocol.Igmp,
+        6 => Protocol.Tcp,
+        17 => Protocol.Udp,
+        47 => Protocol.Gre,
+        58 => Protocol.Icmp6,
+        132 => Protocol.Sctp,
+        _ => Protocol.Other,
+    };
+
+    /// <summary>Zeek's conn_state (base/protocols/conn/main.zeek) from the endpoint states.</summary>
+    private static ConnState ComputeState(ref FlowState f)
+    {
+        if (f.Protocol == 17)
+        {
+            bool o = f.OrigPackets > 0;
+            bool r = f.RespPackets > 0;
+            return o ? (r ? ConnState.SF : ConnState.S0) : (r ? ConnState.SHR : ConnState.OTH);
+        }
+
+        if (f.Protocol != 6) return ConnState.OTH;
+
+        TcpEndpointState os = f.OrigState;
+        TcpEndpointState rs = f.RespState;
+        bool oInactive = os is TcpEndpointState.Inactive or TcpEndpointState.Partial;
+        bool rInactive = rs is TcpEndpointState.Inactive or TcpEndpointState.Partial;
+        if (rs == TcpEndpointState.Reset)
+        {
+            if (os is TcpEndpointState.SynSent or TcpEndpointState.SynAckSent
+                || (os == TcpEndpointState.Reset && f.OrigBytes == 0 && f.RespBytes == 0))
+            {
+                return ConnState.REJ;
+            }
+
+            return oInactive ? ConnState.RSTRH : ConnState.RSTR;
+        }
+
+        if (os == TcpEndpointState.Reset)
+        {
+            if (rInactive) return HistoryIsSynThenReset(ref f) ? ConnState.RSTOS0 : ConnState.OTH;
+            return ConnState.RSTO;
+        }
+
+        if (rs == TcpEndpointState.Closed && os == TcpEndpointState.Closed) return ConnState.SF;
+        if (os == TcpEndpointState.Closed) return rInactive ? ConnState.SH : ConnState.S2;
+        if (rs == TcpEndpointState.Closed) return oInactive ? ConnState.SHR : ConnState.S3;
+        if (os == TcpEndpointState.SynSent && rs == TcpEndpointState.Inactive) return ConnState.S0;
+        if (os == TcpEndpointState.Established && rs == TcpEndpointState.Established) return ConnState.S1;
+        return ConnState.OTH;
+    }
+
+    /// <summary>Zeek's /\^?S[^HAFGIQ]*R.*/ over the history.</summary>
+    private static bool HistoryIsSynThenReset(ref FlowState f)
+    {
+        int i = 0;
+        if (i < f.HistoryLength && f.History[i] == '^') i++;
+        if (i >= f.HistoryLength || f.History[i] != 'S') return false;
+        for (i++; i < f.HistoryLength; i++)
+        {
+            byte c = f.History[i];
+            if (c == 'R') return true;
+            if (c is (byte)'H' or (byte)'A' or (byte)'F' or (byte)'G' or (byte)'I' or (byte)'Q') return false;
+        }
+
+        return false;
+    }
+}
