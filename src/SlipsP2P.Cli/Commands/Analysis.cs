@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using System.Globalization;
+using SlipsP2P.Cli.Configuration;
+using SlipsP2P.Core;
+using SlipsP2P.Detection;
+using SlipsP2P.Ingest;
+using SlipsP2P.Ingest.Anonymization;
+using SlipsP2P.Ingest.Pcap;
+using SlipsP2P.Output.Alerts;
+using Spectre.Console;
+
+namespace SlipsP2P.Cli.Commands;
+
+/// <summary>Composes one offline analysis: input, optional anonymizer and flow writer, the pipeline, the writers.</summary>
+internal static class Analysis
+{
+    /// <summary>Where the repository (config/, samples/) is: SLIPS_HOME when the ./slips launcher set it, else the working directory.</summary>
+    public static string Home => Environment.GetEnvironmentVariable("SLIPS_HOME") is { Length: > 0 } h ? h : Directory.GetCurrentDirectory();
+
+    public static int Run(AnalysisRequest request, TextWriter stdout, TextWriter stderr)
+    {
+        if (string.IsNullOrEmpty(request.Input))
+        {
+            stderr.WriteLine("slips: no input: give one with -f PATH (see slips --help)");
+            return ExitCodes.UsageError;
+        }
+
+        // Configuration: file, then --set, then the dedicated flags.
+        var warnings = new List<string>();
+        AnalysisOptions options;
+        try
+        {
+            bool isDefault = request.ConfigPath is null;
+            string configPath = request.ConfigPath ?? ResolveInHome("config/slips.yaml");
+            var overrides = new List<string>(request.Overrides);
+            if (request.TimeWindow is { } w) overrides.Add("parameters.time_window_width=" + w.ToString(CultureInfo.InvariantCulture));
+            options = SlipsConfig.Load(configPath, isDefault, overrides, warnings);
+        }
+        catch (ConfigException e)
+        {
+            stderr.WriteLine("slips: " + e.Message);
+            return ExitCodes.UsageError;
+        }
+
+        foreach (var w in warnings) stderr.WriteLine("slips: warning: " + w);
+
+        Whitelist? whitelist = null;
+        if (options.EnableLocalWhitelist && !request.NoDetection)
+        {
+            string wlPath = ResolveInHome(options.LocalWhitelistPath);
+            if (File.Exists(wlPath))
+            {
+                whitelist = Whitelist.Load(wlPath);
+                foreach (var w in whitelist.Warnings) stderr.WriteLine("slips: warning: " + w);
+            }
+            else if (options.LocalWhitelistPath != "config/whitelist.conf")
+            {
+                stderr.WriteLine($"slips: warning: whitelist {wlPath} not found; analysing without it");
+            }
+        }
+
+        IEventSource source;
+        InputDetector.PcapFactory ??= (path, o) => new PcapSource(path, o);
+        try
+        {
+            source = InputDetector.Open(request.Input, request.InputType, options, stderr);
+        }
+        catch (InputException e)
+        {
+            stderr.WriteLine("slips: " + e.Message);
+            return ExitCodes.InputError;
+        }
+
+        using (source)
+        {
+            string outDir = request.OutputDirectory ?? DefaultOutputDirectory(request.Input);
+            try
+            {
+                Directory.CreateDirectory(outDir);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"slips: cannot create the output directory {outDir}: {e.Message}");
+                return ExitCodes.UsageError;
+            }
+
+            return Analyse(request, options, whitelist, source, outDir, stdout, stderr);
+        }
+    }
+
+    private static int Analyse(AnalysisRequest request, AnalysisOptions options, Whitelist? whitelist, IEventSource source,
+                               string outDir, TextWriter stdout, TextWriter stderr)
+    {
+        var counter = new AlertCounter();
+        using var log = AlertLogWriter.Create(Path.Combine(outDir, "alerts.log"));
+        using var json = IdmefWriter.Create(Path.Combine(outDir, "alerts.json"));
+        var pipeline = new AnalysisPipeline(options, new AlertFanOut(log, json, counter), NeutralThresholdFactor.Instance, whitelist, detect: !request.NoDetection);
+
+        using var flowWriter = request.WriteFlows ? new ZeekFlowTee(outDir, pipeline) : null;
+        IEventSink sink = flowWriter is not null ? flowWriter : pipeline;
+        using var anonymizer = request.Anonymize ? new IpAnonymizer(sink) : null;
+        if (anonymizer is not null) sink = anonymizer;
+
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            RunWithProgress(source, sink, request.NoProgress, stderr);
+        }
+        catch (InputException e)
+        {
+            stderr.WriteLine("slips: " + e.Message);
+            if (source.Stats.Records == 0 && source.Stats.Packets == 0) return ExitCodes.InputError;
+            stderr.WriteLine("slips: analysing what was read before the error");
+        }
+
+        pipeline.Finish();
+        clock.Stop();
+
+        if (anonymizer is not null)
+        {
+            using var map = new StreamWriter(Path.Combine(outDir, "anonymization-map.csv")) { NewLine = "\n" };
+            anonymizer.WriteMapping(map);
+        }
+
+        var stats = source.Stats;
+        if (stats.Records == 0 && stats.Packets == 0 && stats.Skipped > 0)
+        {
+            foreach (var m in stats.Messages) stderr.WriteLine("slips: " + m);
+            stderr.WriteLine($"slips: {source.Name}: nothing could be analysed ({stats.Skipped} records skipped)");
+            return ExitCodes.InputError;
+        }
+
+        if (request.NoDetection) Printing.PrintProfiles(pipeline, stdout);
+        if (request.PrintTuples) Printing.PrintTuples(pipeline, stdout);
+        Printing.PrintSummary(source, pipeline, counter, outDir, clock.Elapsed, stdout, stderr);
+        return ExitCodes.Ok;
+    }
+
+    private static void RunWithProgress(IEventSource source, IEventSink sink, bool noProgress, TextWriter stderr)
+    {
+        long total = source.Name != "-" && File.Exists(source.Name) ? new FileInfo(source.Name).Length : 0;
+        bool interactive = !noProgress && !Console.IsErrorRedirected && !Console.IsOutputRedirected && total > 8 << 20;
+        if (!interactive)
+        {
+            source.Run(sink, CancellationToken.None);
+            return;
+        }
+
+        // The analysis runs on this thread's sibling; the bar polls the input's counters.
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stderr) });
+        console.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask(Path.GetFileName(source.Name), maxValue: total);
+                var clock = Stopwatch.StartNew();
+                var work = Task.Run(() => source.Run(sink, CancellationToken.None));
+                while (!work.Wait(200))
+                {
+                    var s = source.Stats;
+                    task.Value = Math.Min(total, s.Bytes);
+                    double secs = Math.Max(0.001, clock.Elapsed.TotalSeconds);
+                    task.Description = s.Packets > 0
+                        ? $"{Path.GetFileName(source.Name)} {s.Packets / secs:N0} packets/s"
+                        : $"{Path.GetFileName(source.Name)} {s.Records / secs:N0} flows/s";
+                }
+
+                task.Value = total;
+                work.GetAwaiter().GetResult();
+            });
+    }
+
+    private static string DefaultOutputDirectory(string input)
+    {
+        string name = input == "-" ? "stdin" : Path.GetFileName(Path.TrimEndingDirectorySeparator(input));
+        string stamp = DateTime.Now.ToString("yyyy-MM-dd'_'HH-mm-ss", CultureInfo.InvariantCulture);
+        return Path.Combine("output", $"{name}_{stamp}");
+    }
+
+    /// <summary>A relative path as given when it exists from the working directory, else relative to <see cref="Home"/>.</summary>
+    public static string ResolveInHome(string path)
+    {
+        if (Path.IsPathRooted(path) || File.Exists(path)) return path;
+        string inHome = Path.Combine(Home, path);
+        return File.Exists(inHome) ? inHome : path;
+    }
+}

@@ -1,0 +1,14 @@
+namespace SlipsP2P.Cli.Commands;
+
+/// <summary>Process exit codes (sysexits-like).</summary>
+internal static class ExitCodes
+{
+    /// <summary>Analysed.</summary>
+    public const int Ok = 0;
+
+    /// <summary>Nothing could be analysed: the input is missing, empty or unreadable.</summary>
+    public const int InputError = 1;
+
+    /// <summary>Bad command line or configuration.</summary>
+    public const int UsageError = 2;
+}

@@ -1,0 +1,95 @@
+using System.Globalization;
+using SlipsP2P.Core;
+
+namespace SlipsP2P.Cli.Configuration;
+
+/// <summary>
+/// The configuration keys of config/slips.yaml, by dotted path, each bound to one option. One table serves the
+/// YAML file, <c>--set key=value</c>, <c>--help</c> and the error messages, so a key cannot exist in one and not
+/// the others.
+/// </summary>
+internal static class ConfigKeys
+{
+    /// <summary>A key: its dotted path, a description, how to set it from text, how to read it back.</summary>
+    internal sealed record Key(string Path, string Description, Action<AnalysisOptions, string> Set, Func<AnalysisOptions, string> Get);
+
+    private static readonly Key[] s_keys =
+    [
+        new("parameters.time_window_width", "time-window width in seconds (Slips: 3600; 'only_one_tw' for one window)",
+            (o, v) => o.TimeWindowWidth = v.Trim() == "only_one_tw" ? 9_999_999_999 : PositiveDouble(v), o => Num(o.TimeWindowWidth)),
+        new("parameters.analysis_direction", "out (only what a profile does) or all",
+            (o, v) => o.AnalysisDirection = v.Trim().ToLowerInvariant() switch
+            {
+                "out" => AnalysisDirection.Out,
+                "all" => AnalysisDirection.All,
+                _ => throw new FormatException("expected 'out' or 'all'"),
+            }, o => o.AnalysisDirection == AnalysisDirection.Out ? "out" : "all"),
+        new("parameters.tcp_inactivity_timeout", "minutes of silence before a TCP flow is closed (Zeek's default 5)",
+            (o, v) => o.TcpInactivityTimeout = PositiveDouble(v) * 60, o => Num(o.TcpInactivityTimeout / 60)),
+        new("parameters.udp_inactivity_timeout", "minutes of silence before a UDP flow is closed (Zeek's default 1)",
+            (o, v) => o.UdpInactivityTimeout = PositiveDouble(v) * 60, o => Num(o.UdpInactivityTimeout / 60)),
+        new("parameters.icmp_inactivity_timeout", "minutes of silence before an ICMP flow is closed (Zeek's default 1)",
+            (o, v) => o.IcmpInactivityTimeout = PositiveDouble(v) * 60, o => Num(o.IcmpInactivityTimeout / 60)),
+        new("detection.evidence_detection_threshold", "accumulated threat per minute of window that makes an alert (0.08 sensitive, 0.25 default, 0.43 insensitive)",
+            (o, v) => o.EvidenceDetectionThreshold = PositiveDouble(v), o => Num(o.EvidenceDetectionThreshold)),
+        new("DisabledAlerts.disabled_detections", "evidence types never raised, e.g. [LONG_CONNECTION]",
+            (o, v) =>
+            {
+                o.DisabledDetections.Clear();
+                foreach (var t in SplitList(v)) o.DisabledDetections.Add(t);
+            }, o => "[" + string.Join(", ", o.DisabledDetections) + "]"),
+        new("network_discovery.port_scan_min_ports", "distinct ports to one host before a vertical port scan is reported",
+            (o, v) => o.Detectors.VerticalScanMinPorts = Int(v), o => Num(o.Detectors.VerticalScanMinPorts)),
+        new("network_discovery.port_scan_min_hosts", "distinct hosts on one port before a horizontal port scan is reported",
+            (o, v) => o.Detectors.HorizontalScanMinHosts = Int(v), o => Num(o.Detectors.HorizontalScanMinHosts)),
+        new("network_discovery.icmp_sweep_min_hosts", "distinct hosts pinged per ICMP sweep evidence",
+            (o, v) => o.Detectors.IcmpSweepMinHosts = Int(v), o => Num(o.Detectors.IcmpSweepMinHosts)),
+        new("brute_force_detector.ssh_attempt_threshold", "SSH attempts to one server in a window before PASSWORD_GUESSING",
+            (o, v) => o.Detectors.SshAttemptThreshold = Int(v), o => Num(o.Detectors.SshAttemptThreshold)),
+        new("brute_force_detector.ssh_full_confidence_attempts", "SSH attempts at which the confidence reaches 1",
+            (o, v) => o.Detectors.SshFullConfidenceAttempts = Int(v), o => Num(o.Detectors.SshFullConfidenceAttempts)),
+        new("flow_alerts.ssh_succesful_detection_threshold", "bytes of an SSH session above which the login counts as successful (Slips' spelling)",
+            (o, v) => o.Detectors.SshSuccessfulBytes = (long)PositiveDouble(v), o => Num(o.Detectors.SshSuccessfulBytes)),
+        new("flow_alerts.long_connection_threshold", "seconds after which a connection is long",
+            (o, v) => o.Detectors.LongConnectionThreshold = PositiveDouble(v), o => Num(o.Detectors.LongConnectionThreshold)),
+        new("whitelists.enable_local_whitelist", "use the local whitelist file",
+            (o, v) => o.EnableLocalWhitelist = Bool(v), o => o.EnableLocalWhitelist ? "true" : "false"),
+        new("whitelists.local_whitelist_path", "the local whitelist file (Slips' CSV format)",
+            (o, v) => o.LocalWhitelistPath = v.Trim(), o => o.LocalWhitelistPath),
+    ];
+
+    private static readonly Dictionary<string, Key> s_byPath = s_keys.ToDictionary(k => k.Path, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Every key, in file order.</summary>
+    public static IReadOnlyList<Key> All => s_keys;
+
+    /// <summary>Looks a key up by its dotted path (case-insensitive).</summary>
+    public static bool TryGet(string path, out Key key) => s_byPath.TryGetValue(path, out key!);
+
+    private static string Num(double v) => v.ToString(CultureInfo.InvariantCulture);
+
+    private static double PositiveDouble(string v)
+    {
+        if (!double.TryParse(v.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || !(d > 0) || double.IsInfinity(d))
+        {
+            throw new FormatException($"expected a positive number, got '{v}'");
+        }
+
+        return d;
+    }
+
+    private static int Int(string v) =>
+        int.TryParse(v.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) && i > 0
+            ? i : throw new FormatException($"expected a positive whole number, got '{v}'");
+
+    private static bool Bool(string v) => v.Trim().ToLowerInvariant() switch
+    {
+        "true" or "yes" or "1" or "on" => true,
+        "false" or "no" or "0" or "off" => false,
+        _ => throw new FormatException($"expected true or false, got '{v}'"),
+    };
+
+    private static IEnumerable<string> SplitList(string v) =>
+        v.Trim().TrimStart('[').TrimEnd(']').Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+         .Select(s => s.Trim('\'', '"')).Where(s => s.Length > 0);
+}

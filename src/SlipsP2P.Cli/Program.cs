@@ -1,0 +1,25 @@
+using SlipsP2P.Cli.Commands;
+
+namespace SlipsP2P.Cli;
+
+/// <summary>The <c>slips</c> command: parses the command line and hands over to a command. No business logic here.</summary>
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        var root = AnalyzeCommand.Build();
+        root.Subcommands.Add(ToolsCommand.Build());
+        root.Description = "SlipsP2P: behavioural intrusion detection on captures and flow files (pcap, pcapng, Zeek, Argus, Suricata, nfdump), " +
+                           "with Slips' inputs, flags and outputs.";
+        try
+        {
+            return root.Parse(args).Invoke();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Last line of defence: a message, never a stack trace.
+            Console.Error.WriteLine($"slips: internal error: {e.GetType().Name}: {e.Message}");
+            return 70;
+        }
+    }
+}
