@@ -48,9 +48,9 @@ lab_start_services "$state/srv"
 lab_log "scan.pcap: vertical, horizontal and ICMP sweeps from $LAB_ATTACKER_IP"
 nmap_common=(-n -T4 -r --max-retries 1 --max-rtt-timeout 300ms --host-timeout 60s --stats-every 0 -oN -)
 lab_capture_start att "$state/scan.pcap" 128
-lab_exec att timeout 90 nmap -sS -Pn "${nmap_common[@]}" --top-ports 100 "${LAB_VICTIM_IPS[0]}" >"$state/nmap-vertical.txt"
-lab_exec att timeout 90 nmap -sS -Pn "${nmap_common[@]}" -p 80 10.77.1.10-30 >"$state/nmap-horizontal.txt"
-lab_exec att timeout 90 nmap -sn -PE "${nmap_common[@]}" 10.77.1.10-30 >"$state/nmap-icmp.txt"
+lab_exec att timeout 60 nmap -sS -Pn "${nmap_common[@]}" --top-ports 100 "${LAB_VICTIM_IPS[0]}" >"$state/nmap-vertical.txt"
+lab_exec att timeout 60 nmap -sS -Pn "${nmap_common[@]}" -p 80 10.77.1.10-30 >"$state/nmap-horizontal.txt"
+lab_exec att timeout 60 nmap -sn -PE "${nmap_common[@]}" 10.77.1.10-30 >"$state/nmap-icmp.txt"
 lab_capture_stop 2
 
 lab_log "ssh-bruteforce.pcap: hydra against $LAB_SERVER_IP:22"
