@@ -19,7 +19,7 @@ public static class InputDetector
     /// </summary>
     public static Func<string, AnalysisOptions, IEventSource>? PcapFactory { get; set; }
 
-    /// <summary>The input types accepted for <paramref name="inputType"/>.</summary>
+    /// <summary>The input types accepted by <see cref="Open"/>.</summary>
     public static IReadOnlyList<string> InputTypes { get; } = ["pcap", "zeek", "argus", "suricata", "nfdump"];
 
     /// <summary>

@@ -64,6 +64,18 @@ internal sealed class ZeekLogReader : IDisposable
             }
 
             if (line.IsEmpty) continue;
+            if (line[0] is (byte)' ' or (byte)'\t')
+            {
+                // Hand-edited logs (Slips' test10) indent a header; a data line never starts with a blank.
+                var trimmed = FieldText.Trim(line);
+                if (trimmed.IsEmpty) continue;
+                if (trimmed[0] == (byte)'#')
+                {
+                    Header(trimmed);
+                    continue;
+                }
+            }
+
             if (line[0] == (byte)'#')
             {
                 Header(line);

@@ -1,0 +1,45 @@
+using SlipsP2P.Core;
+using SlipsP2P.Ingest.FlowFiles;
+using SlipsP2P.Testing;
+
+namespace SlipsP2P.Ingest.Tests;
+
+public sealed class NfdumpReaderTests
+{
+    [Fact]
+    public void Run_Test1Nfdump_OneFlowPerNfdumpRecord()
+    {
+        string nfdump = Requires.Tool("nfdump");
+        string path = Requires.Dataset("test1-malicious.nfdump");
+        // The record count as nfdump's own summary reports it.
+        var (code, stdout, _) = Requires.Run(nfdump, $"-r {path} -o csv", TimeSpan.FromSeconds(60));
+        Assert.Equal(0, code);
+        string[] lines = stdout.Split('\n');
+        int summary = Array.IndexOf(lines, "Summary");
+        long expected = long.Parse(lines[summary + 2].Split(',')[0], System.Globalization.CultureInfo.InvariantCulture);
+        string[] first = lines[1].Split(',');
+        using var source = new NfdumpSource(path);
+
+        var flows = CollectingSink.RunAll(source).Events.Cast<FlowRecord>().ToList();
+
+        Assert.Equal(0, source.Stats.Skipped);
+        Assert.Equal(expected, flows.Count);
+        Assert.Equal(IpAddr.Parse(first[3]), flows[0].Source);
+        Assert.Equal(IpAddr.Parse(first[4]), flows[0].Destination);
+        Assert.Equal(ushort.Parse(first[6], System.Globalization.CultureInfo.InvariantCulture), flows[0].DestinationPort);
+        Assert.Equal(Protocol.Tcp, flows[0].Protocol);
+        Assert.Equal(long.Parse(first[12], System.Globalization.CultureInfo.InvariantCulture), flows[0].SourceBytes);
+        Assert.Equal(new DateTimeOffset(DateTime.ParseExact(first[0], "yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture), TimeSpan.Zero).ToUnixTimeSeconds(), flows[0].Timestamp, 3);
+    }
+
+    [Fact]
+    public void Run_NfdumpNotRunnable_ThrowsInstallMessageNamingTheFile()
+    {
+        string path = Requires.Dataset("test1-malicious.nfdump");
+        using var source = new NfdumpSource(path, "/nonexistent/bin/nfdump");
+
+        var e = Assert.Throws<InputException>(() => CollectingSink.RunAll(source));
+
+        Assert.StartsWith(path + " is an nfdump file; install nfdump (apt-get install nfdump) to read it", e.Message, StringComparison.Ordinal);
+    }
+}
