@@ -1,6 +1,7 @@
 using System.Text;
 using SlipsP2P.Core;
 using SlipsP2P.Ingest.FlowFiles;
+using SlipsP2P.Ingest.Pcap;
 
 namespace SlipsP2P.Ingest;
 
@@ -14,8 +15,7 @@ public static class InputDetector
     private const int SniffBytes = 8192;
 
     /// <summary>
-    /// Makes the pcap/pcapng reader. The capture reader lives in SlipsP2P.Ingest.Pcap; it is reached through this
-    /// seam so that flow-file inputs do not depend on it.
+    /// Optional override for the pcap/pcapng reader; when null, <see cref="PcapSource"/> reads captures.
     /// </summary>
     public static Func<string, AnalysisOptions, IEventSource>? PcapFactory { get; set; }
 
@@ -93,11 +93,8 @@ public static class InputDetector
         };
     }
 
-    private static IEventSource OpenPcap(string path, AnalysisOptions options)
-    {
-        var factory = PcapFactory ?? throw new InputException($"{path}: is a packet capture, but no capture reader is registered in this build");
-        return factory(path, options);
-    }
+    private static IEventSource OpenPcap(string path, AnalysisOptions options) =>
+        PcapFactory is { } factory ? factory(path, options) : new PcapSource(path, options);
 
     /// <summary>
     /// The kind of input the first bytes show: pcap, zeek, argus, suricata, nfdump, or unknown. Note pcapng counts as
