@@ -95,6 +95,9 @@ public sealed class Libp2pConnection : IAsyncDisposable
     public Task<TimeSpan> PingAsync(CancellationToken cancellationToken)
         => PingProtocol.PingAsync(this, _host.TimeProvider, cancellationToken);
 
+    /// <summary>A yamux-level ping (Ping SYN/ACK on stream 0); returns the round-trip time.</summary>
+    public Task<TimeSpan> MuxerPingAsync(CancellationToken cancellationToken) => Session.PingAsync(cancellationToken);
+
     /// <summary>Closes the connection (GoAway, then the transport).</summary>
     public ValueTask CloseAsync() => DisposeAsync();
 
