@@ -13,7 +13,16 @@ internal static class Program
                            "with Slips' inputs, flags and outputs.";
         try
         {
-            return root.Parse(args).Invoke();
+            var parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                // A bad command line is a usage error (exit 2), with every problem named.
+                foreach (var error in parse.Errors) Console.Error.WriteLine("slips: " + error.Message);
+                Console.Error.WriteLine("slips: see slips --help");
+                return ExitCodes.UsageError;
+            }
+
+            return parse.Invoke();
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -24,7 +24,7 @@ public class IcmpSweepTests
     {
         var e = Assert.Single(Run(Pings(5)).OfType(EvidenceTypes.IcmpAddressScan));
         Assert.Equal(ThreatLevel.Medium, e.ThreatLevel);
-        Assert.Equal("192.168.1.109 performed ICMP address scan on 5 hosts. Confidence: 0.02.", e.Description);
+        Assert.Equal("192.168.1.109 performed ICMP address scan on 5 hosts. Confidence: 0.25.", e.Description);
         Assert.True(e.Confidence > 0);
     }
 

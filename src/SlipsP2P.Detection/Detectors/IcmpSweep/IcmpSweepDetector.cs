@@ -18,6 +18,9 @@ public sealed class IcmpSweepDetector : IDetector
 
     private readonly WindowedStore<IpAddr, Sweeps> _state = new(static () => new Sweeps(), MaxProfilesPerWindow);
 
+    /// <summary>Distinct hosts at which a sweep's confidence reaches 1.</summary>
+    public const int FullConfidenceHosts = 20;
+
     public string Name => "icmp_sweep";
 
     public void OnFlow(FlowRecord flow, DetectionContext ctx)
@@ -35,9 +38,10 @@ public sealed class IcmpSweepDetector : IDetector
         int count = hosts.Count;
         if (count % ctx.Detectors.IcmpSweepMinHosts != 0) return;
 
-        // Slips scales the confidence as (hosts - 5) / 250, which is 0 at the first report and so makes the first
-        // evidence weightless; here it is the share of a /24 swept, so every report weighs something.
-        double confidence = Math.Round(Math.Min(1.0, count / 255.0), 2);
+        // Slips scales the confidence as (hosts - 5) / 250, which is 0 at the first report and makes a sweep of a few
+        // dozen hosts nearly weightless. Here it grows with the evidence: full at FullConfidenceHosts distinct hosts,
+        // a sweep nobody does by accident.
+        double confidence = Math.Round(Math.Min(1.0, count / (double)FullConfidenceHosts), 2);
         (string type, string what) = kind switch
         {
             EchoKind => (EvidenceTypes.IcmpAddressScan, "ICMP address scan"),
