@@ -1,0 +1,293 @@
+using SlipsP2P.Core;
+using SlipsP2P.Ingest.Flows;
+using SlipsP2P.Ingest.Packets;
+using static SlipsP2P.Ingest.Tests.PacketBuilder;
+
+namespace SlipsP2P.Ingest.Tests;
+
+public sealed class FlowTableTests
+{
+    private const byte Syn = 0x02, SynAck = 0x12, Ack = 0x10, Fin = 0x11, Rst = 0x04, RstAck = 0x14, PshAck = 0x18;
+    private const string C = "10.0.0.1", S = "10.0.0.2";
+
+    private readonly PcapCollectingSink _sink = new();
+    private readonly FlowTable _table;
+    private long _number;
+
+    public FlowTableTests() => _table = new FlowTable(new AnalysisOptions(), _sink);
+
+    private void Feed(double ts, byte[] ipPacket)
+    {
+        var p = default(DecodedPacket);
+        Assert.Equal(DecodeStatus.Ip, PacketDecoder.Decode(LinkType.Raw, ipPacket, ref p));
+        _table.Process(ref p, ts, ++_number);
+    }
+
+    private void C2S(double ts, byte flags, uint seq, uint ack, int data = 0) =>
+        Feed(ts, Ipv4(C, S, 6, Tcp(40000, 80, seq, ack, flags, new byte[data])));
+
+    private void S2C(double ts, byte flags, uint seq, uint ack, int data = 0) =>
+        Feed(ts, Ipv4(S, C, 6, Tcp(80, 40000, seq, ack, flags, new byte[data])));
+
+    private FlowRecord Only()
+    {
+        _table.Flush();
+        return Assert.Single(_sink.Flows);
+    }
+
+    [Fact]
+    public void Process_FullHandshakeDataAndFin_SfWithZeekHistory()
+    {
+        C2S(1.0, Syn, 100, 0);
+        S2C(1.1, SynAck, 500, 101);
+        C2S(1.2, Ack, 101, 501);
+        C2S(1.3, PshAck, 101, 501, 10);
+        S2C(1.35, Ack, 501, 111);
+        S2C(1.4, PshAck, 501, 111, 20);
+        C2S(1.5, Fin, 111, 521);
+        S2C(1.6, Fin, 521, 112);
+        C2S(1.7, Ack, 112, 522);
+        FlowRecord f = Only();
+        Assert.Equal(ConnState.SF, f.State);
+        Assert.Equal("ShADadFf", f.History);
+        Assert.Equal((10L, 20L), (f.SourceBytes, f.DestinationBytes));
+        Assert.Equal((5L, 4L), (f.SourcePackets, f.DestinationPackets));
+        Assert.Equal((5L * 40) + 10, f.SourceIpBytes);
+        Assert.Equal(IpAddr.Parse(C), f.Source);
+        Assert.Equal(80, f.DestinationPort);
+        Assert.Equal(0.7, f.Duration, 6);
+        Assert.True(f.Established);
+        Assert.Equal("SF", f.StateText);
+        Assert.Equal(CommunityId.Compute(IpAddr.Parse(C), IpAddr.Parse(S), 40000, 80, 6), f.CommunityId);
+        Assert.StartsWith("2:", f.Aid, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Process_UnansweredSyn_S0()
+    {
+        C2S(1.0, Syn, 100, 0);
+        C2S(2.0, Syn, 100, 0);
+        FlowRecord f = Only();
+        Assert.Equal(ConnState.S0, f.State);
+        Assert.Equal("S", f.History);
+        Assert.Equal(2, f.SourcePackets);
+        Assert.False(f.Established);
+    }
+
+    [Fact]
+    public void Process_SynAnsweredByRst_Rej()
+    {
+        C2S(1.0, Syn, 100, 0);
+        S2C(1.1, RstAck, 0, 101);
+        FlowRecord f = Only();
+        Assert.Equal(ConnState.REJ, f.State);
+        Assert.Equal("Sr", f.History);
+        Assert.False(f.Established);
+    }
+
+    [Fact]
+    public void Process_EstablishedThenOriginatorReset_Rsto()
+    {
+        C2S(1.0, Syn, 100, 0);
+        S2C(1.1, SynAck, 500, 101);
+        C2S(1.2, Ack, 101, 501);
+        C2S(1.3, Rst, 101, 0);
+        FlowRecord f = Only();
+        Assert.Equal(ConnState.RSTO, f.State);
+        Assert.Equal("ShAR", f.History);
+        Assert.True(f.Established);
+    }
+
+    [Fact]
+    public void Process_EstablishedThenResponderReset_Rstr()
+    {
+        C2S(1.0, Syn, 100, 0);
+        S2C(1.1, SynAck, 500, 101);
+        C2S(1.2, Ack, 101, 501);
+        S2C(1.3, Rst, 501, 0);
+        Assert.Equal(ConnState.RSTR, Only().State);
+    }
+
+    [Fact]
+    public void Process_SynThenOwnReset_Rstos0()
+    {
+        C2S(1.0, Syn, 100, 0);
+        C2S(1.1, Rst, 101, 0);
+        Assert.Equal(ConnState.RSTOS0, Only().State);
+    }
+
+    [Fact]
+    public void Process_MidstreamData_OthNotSyn()
+    {
+        C2S(1.0, PshAck, 1000, 2000, 100);
+        S2C(1.1, Ack, 2000, 1100);
+        FlowRecord f = Only();
+        Assert.Equal(ConnState.OTH, f.State);
+        Assert.Equal("Da", f.History);
+    }
+
+    [Fact]
+    public void Process_SynAckSeenFirst_FlipsOriginator()
+    {
+        S2C(1.0, SynAck, 500, 101);
+        C2S(1.1, Ack, 101, 501);
+        FlowRecord f = Only();
+        Assert.Equal(IpAddr.Parse(C), f.Source);
+        Assert.Equal(80, f.DestinationPort);
+        Assert.StartsWith("^h", f.History, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Process_HandshakeOnly_S1AndStillOpenUntilFlush()
+    {
+        C2S(1.0, Syn, 100, 0);
+        S2C(1.1, SynAck, 500, 101);
+        C2S(1.2, Ack, 101, 501);
+        _table.Advance(100);
+        Assert.Empty(_sink.Flows);
+        Assert.Equal(ConnState.S1, Only().State);
+    }
+
+    [Fact]
+    public void Process_RetransmittedData_CountedOnceAndMarkedT()
+    {
+        C2S(1.0, Syn, 100, 0);
+        S2C(1.1, SynAck, 500, 101);
+        C2S(1.2, PshAck, 101, 501, 50);
+        C2S(1.3, PshAck, 101, 501, 50);
+        FlowRecord f = Only();
+        Assert.Equal(50, f.SourceBytes);
+        Assert.Contains('T', f.History);
+        Assert.Equal(3, f.SourcePackets);
+    }
+
+    [Fact]
+    public void Advance_ClosedConnection_EmittedFiveSecondsAfterClose()
+    {
+        C2S(1.0, Syn, 100, 0);
+        S2C(1.1, SynAck, 500, 101);
+        C2S(1.2, Fin, 101, 501);
+        S2C(1.3, Fin, 501, 102);
+        _table.Advance(5.0);
+        Assert.Empty(_sink.Flows);
+        _table.Advance(7.0);
+        Assert.Single(_sink.Flows);
+    }
+
+    [Fact]
+    public void Advance_UdpInactivity_SplitsFlowsByTimeout()
+    {
+        var table = new FlowTable(new AnalysisOptions { UdpInactivityTimeout = 10 }, _sink);
+        void Udp1(double ts)
+        {
+            var p = default(DecodedPacket);
+            PacketDecoder.Decode(LinkType.Raw, Ipv4(C, S, 17, Udp(5000, 9999, [1, 2])), ref p);
+            table.Process(ref p, ts, 0);
+        }
+
+        Udp1(1);
+        Udp1(5);
+        Udp1(30); // 25 s idle > 10 s: the first flow ended, a new one begins
+        table.Flush();
+        var flows = _sink.Flows.ToList();
+        Assert.Equal(2, flows.Count);
+        Assert.Equal(2, flows[0].SourcePackets);
+        Assert.Equal(ConnState.S0, flows[0].State);
+        Assert.NotEqual(flows[0].Uid, flows[1].Uid);
+        Assert.Equal(4, flows[0].SourceBytes);
+    }
+
+    [Fact]
+    public void Process_UdpBothWays_SfAndEstablished()
+    {
+        Feed(1, Ipv4(C, S, 17, Udp(5000, 9999, [1])));
+        Feed(2, Ipv4(S, C, 17, Udp(9999, 5000, [1, 2])));
+        FlowRecord f = Only();
+        Assert.Equal(ConnState.SF, f.State);
+        Assert.True(f.Established);
+        Assert.Equal((1L, 2L), (f.SourceBytes, f.DestinationBytes));
+    }
+
+    [Fact]
+    public void Process_DnsResponseSeenFirst_ClientIsOriginator()
+    {
+        Feed(1, Ipv4(S, C, 17, Udp(53, 40000, new byte[12])));
+        FlowRecord f = Only();
+        Assert.Equal(IpAddr.Parse(C), f.Source);
+        Assert.Equal(53, f.DestinationPort);
+    }
+
+    [Fact]
+    public void Process_IcmpEchoAndReply_OneFlowKeyedAsZeek()
+    {
+        Feed(1, Ipv4(C, S, 1, Icmp(8, 0)));
+        Feed(1.1, Ipv4(S, C, 1, Icmp(0, 0)));
+        FlowRecord f = Only();
+        Assert.Equal((8, 0), (f.SourcePort, f.DestinationPort));
+        Assert.Equal(Protocol.Icmp, f.Protocol);
+        Assert.Equal((1L, 1L), (f.SourcePackets, f.DestinationPackets));
+        Assert.True(f.Established);
+        Assert.Equal(ConnState.OTH, f.State);
+    }
+
+    [Fact]
+    public void Process_PortReuseAfterClose_NewConnection()
+    {
+        C2S(1.0, Syn, 100, 0);
+        S2C(1.1, RstAck, 0, 101);
+        C2S(2.0, Syn, 9000, 0);
+        _table.Flush();
+        var flows = _sink.Flows.ToList();
+        Assert.Equal(2, flows.Count);
+        Assert.Equal(ConnState.REJ, flows[0].State);
+        Assert.Equal(ConnState.S0, flows[1].State);
+    }
+
+    [Fact]
+    public void Flush_ManyFlows_UidsDeterministicForSameSeed()
+    {
+        List<string> Run()
+        {
+            var sink = new PcapCollectingSink();
+            var t = new FlowTable(new AnalysisOptions(), sink);
+            t.SeedUids(42);
+            for (int i = 0; i < 50; i++)
+            {
+                var p = default(DecodedPacket);
+                PacketDecoder.Decode(LinkType.Raw, Ipv4(C, S, 17, Udp((ushort)(1000 + i), 7, [1])), ref p);
+                t.Process(ref p, i, i);
+            }
+
+            t.Flush();
+            return sink.Flows.Select(f => f.Uid).ToList();
+        }
+
+        var a = Run();
+        Assert.Equal(a, Run());
+        Assert.Equal(50, a.Distinct().Count());
+        Assert.All(a, u => Assert.Matches("^C[0-9A-Za-z]{17}$", u));
+    }
+
+    [Fact]
+    public void Process_SteadyStatePackets_DoNotAllocate()
+    {
+        var table = new FlowTable(new AnalysisOptions(), _sink, inspectApplications: false);
+        byte[] a = Ipv4(C, S, 6, Tcp(40000, 80, 100, 0, PshAck, new byte[100]));
+        byte[] b = Ipv4(S, C, 6, Tcp(80, 40000, 500, 0, PshAck, new byte[100]));
+        void Run(int n, double t0)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                var p = default(DecodedPacket);
+                PacketDecoder.Decode(LinkType.Raw, (i & 1) == 0 ? a : b, ref p);
+                table.Process(ref p, t0 + (i * 0.0001), i);
+            }
+        }
+
+        Run(1000, 1); // warm up: the flow exists, the dictionary has its bucket
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Run(100_000, 2);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 1024, $"{allocated} bytes allocated for 100000 packets");
+    }
+}
