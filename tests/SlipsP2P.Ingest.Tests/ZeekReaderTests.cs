@@ -375,3 +375,24 @@ public sealed class ZeekReaderTests
         Assert.True(f.Established);
     }
 }
+
+public sealed class ZeekConnStateTests
+{
+    [Fact]
+    public void ParseConnState_EveryZeekName_AgreesWithCoreAndSlipsRule()
+    {
+        foreach (var state in Enum.GetValues<ConnState>())
+        {
+            string name = state.ToZeek();
+            byte[] bytes = System.Text.Encoding.ASCII.GetBytes(name);
+            Assert.Equal(ConnStates.Parse(name), ZeekRecordBuilder.ParseConnState(bytes));
+            for (int packets = 0; packets <= 6; packets++)
+            {
+                string line = $"{{\"ts\":1.0,\"uid\":\"C\",\"id.orig_h\":\"10.0.0.1\",\"id.orig_p\":1,\"id.resp_h\":\"10.0.0.2\",\"id.resp_p\":2,\"proto\":\"tcp\",\"conn_state\":\"{name}\",\"orig_pkts\":{packets}}}\n";
+                using var source = new ZeekLogSource(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(line)), "-");
+                var f = Assert.IsType<FlowRecord>(Assert.Single(CollectingSink.RunAll(source).Events));
+                Assert.Equal(name == "-" ? false : SlipsFlowState.IsEstablished(bytes, packets), f.Established);
+            }
+        }
+    }
+}

@@ -121,7 +121,7 @@ internal sealed class ZeekRecordBuilder
             case ZeekField.RespIpBytes: if (Count(field, v, out n)) f.DestinationIpBytes = n; break;
             case ZeekField.ConnState:
                 f.StateText = _strings.Get(v);
-                f.State = ConnStates.Parse(Chars(v, stackalloc char[16]));
+                f.State = ParseConnState(v);
                 break;
             case ZeekField.History: f.History = _strings.Get(v); break;
             case ZeekField.CommunityId: f.CommunityId = Encoding.UTF8.GetString(v); break;
@@ -269,11 +269,42 @@ internal sealed class ZeekRecordBuilder
         {
             if (f.Protocol == Protocol.Icmp && !f.Source.IsV4) f.Protocol = Protocol.Icmp6;
             f.ProtocolNumber = f.Protocol is Protocol.Other or Protocol.Arp ? (byte)0 : (byte)f.Protocol;
-            f.Established = SlipsFlowState.IsEstablished(Ascii8(f.StateText, stackalloc byte[16]), f.SourcePackets + f.DestinationPackets);
+            long packets = f.SourcePackets + f.DestinationPackets;
+            f.Established = f.State switch
+            {
+                // Same answers as SlipsFlowState.IsEstablished for Zeek's states, without going back to text.
+                ConnState.S1 or ConnState.SF or ConnState.S2 or ConnState.S3 or ConnState.RSTO or ConnState.OTH => true,
+                ConnState.RSTR => packets > 3,
+                ConnState.Unknown => SlipsFlowState.IsEstablished(Ascii8(f.StateText, stackalloc byte[32]), packets),
+                _ => false,
+            };
         }
 
         return r;
     }
+
+    /// <summary>Zeek's conn_state names (Enum.TryParse is too slow for once per line).</summary>
+    internal static ConnState ParseConnState(ReadOnlySpan<byte> v) => v.Length switch
+    {
+        2 when v[0] == (byte)'S' => v[1] switch
+        {
+            (byte)'0' => ConnState.S0,
+            (byte)'1' => ConnState.S1,
+            (byte)'F' => ConnState.SF,
+            (byte)'2' => ConnState.S2,
+            (byte)'3' => ConnState.S3,
+            (byte)'H' => ConnState.SH,
+            _ => ConnState.Unknown,
+        },
+        3 when v.SequenceEqual("REJ"u8) => ConnState.REJ,
+        3 when v.SequenceEqual("OTH"u8) => ConnState.OTH,
+        3 when v.SequenceEqual("SHR"u8) => ConnState.SHR,
+        4 when v.SequenceEqual("RSTO"u8) => ConnState.RSTO,
+        4 when v.SequenceEqual("RSTR"u8) => ConnState.RSTR,
+        5 when v.SequenceEqual("RSTRH"u8) => ConnState.RSTRH,
+        6 when v.SequenceEqual("RSTOS0"u8) => ConnState.RSTOS0,
+        _ => ConnState.Unknown,
+    };
 
     private bool Count(ZeekField field, ReadOnlySpan<byte> v, out long n)
     {
