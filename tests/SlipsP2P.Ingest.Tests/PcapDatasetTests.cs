@@ -211,6 +211,23 @@ public sealed partial class PcapDatasetTests
         Assert.True(compared > 0 || !sink.Flows.Any(f => f.Protocol == Protocol.Tcp), $"{capture}: tshark listed no TCP conversation");
     }
 
+    /// <summary>Every TCP, UDP and ICMP flow's Community ID is one that tshark's own communityid post-dissector computes for the capture.</summary>
+    [Theory]
+    [MemberData(nameof(Captures))]
+    public void Run_Capture_CommunityIdsMatchTshark(string capture)
+    {
+        string path = Requires.Dataset(capture);
+        string tshark = Requires.Tool("tshark");
+        var (sink, _, _) = PcapCollectingSink.Run(path);
+        var result = Requires.Run(tshark, $"-n -r \"{path}\" --enable-protocol communityid -T fields -e communityid", TimeSpan.FromMinutes(2));
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var theirs = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+        if (theirs.Count == 0) Requires.Missing("this tshark has no communityid post-dissector");
+        var flows = sink.Flows.Where(f => f.Protocol is Protocol.Tcp or Protocol.Udp or Protocol.Icmp or Protocol.Icmp6).ToList();
+        Assert.NotEmpty(flows);
+        Assert.All(flows, f => Assert.True(theirs.Contains(f.CommunityId), $"{capture}: {f.Source}:{f.SourcePort} -> {f.Destination}:{f.DestinationPort} {f.Protocol}: {f.CommunityId} not computed by tshark"));
+    }
+
     private static string Norm(string address) => IpAddr.TryParse(address, out var ip) ? ip.ToString() : address;
 
     [GeneratedRegex(@"^(?<a>\S+):(?<ap>\d+)\s+<->\s+(?<b>\S+):(?<bp>\d+)\s+(?<lf>\d+)\s+[\d,]+\s+\S+\s+(?<rf>\d+)\s+[\d,]+\s+\S+\s+\d+\s+[\d,]+\s+\S+", RegexOptions.Multiline)]
