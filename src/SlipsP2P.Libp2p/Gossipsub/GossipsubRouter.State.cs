@@ -178,13 +178,13 @@ public sealed partial class GossipsubRouter
                 _topics[topic] = set;
             }
 
-            set.Add(peer);
+            if (set.Add(peer)) RaisePeerSubscription(peer, topic, subscribed: true);
             return;
         }
 
         if (_topics.TryGetValue(topic, out var peers))
         {
-            peers.Remove(peer);
+            if (peers.Remove(peer)) RaisePeerSubscription(peer, topic, subscribed: false);
             if (peers.Count == 0) _topics.Remove(topic);
         }
 

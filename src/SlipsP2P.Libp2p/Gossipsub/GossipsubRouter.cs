@@ -58,6 +58,12 @@ public sealed partial class GossipsubRouter : IAsyncDisposable
         _score = new PeerScore(_options.Score, now);
     }
 
+    /// <summary>
+    /// Raised on the router loop when a peer announces that it joined (true) or left (false) a topic. Handlers must
+    /// return quickly and must not call back into the router synchronously.
+    /// </summary>
+    public event Action<PeerId, string, bool>? PeerSubscriptionChanged;
+
     /// <summary>This node's peer id.</summary>
     public PeerId LocalPeer { get; }
 
@@ -175,6 +181,20 @@ public sealed partial class GossipsubRouter : IAsyncDisposable
         }
 
         _stop.Dispose();
+    }
+
+    private void RaisePeerSubscription(PeerId peer, string topic, bool subscribed)
+    {
+        var handler = PeerSubscriptionChanged;
+        if (handler is null) return;
+        try
+        {
+            handler(peer, topic, subscribed);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.EventFailed(_logger, nameof(PeerSubscriptionChanged), ex);
+        }
     }
 
     private void Post(RouterEvent e)
