@@ -14,11 +14,6 @@ public static class InputDetector
 {
     private const int SniffBytes = 8192;
 
-    /// <summary>
-    /// Optional override for the pcap/pcapng reader; when null, <see cref="PcapSource"/> reads captures.
-    /// </summary>
-    public static Func<string, AnalysisOptions, IEventSource>? PcapFactory { get; set; }
-
     /// <summary>The input types accepted by <see cref="Open"/>.</summary>
     public static IReadOnlyList<string> InputTypes { get; } = ["pcap", "zeek", "argus", "suricata", "nfdump"];
 
@@ -49,7 +44,8 @@ public static class InputDetector
                 "argus" => new ArgusSource(stdin, "-"),
                 "zeek" => new ZeekLogSource(stdin, "-"),
                 "suricata" => new SuricataSource(stdin, "-"),
-                _ => throw new InputException("-: reading standard input needs the input type: argus, zeek or suricata"),
+                "pcap" => PcapSource.FromStream(stdin, options),
+                _ => throw new InputException("-: reading standard input needs the input type: argus, zeek, suricata or pcap"),
             };
         }
 
@@ -83,7 +79,7 @@ public static class InputDetector
         string kind = type ?? detected;
         return kind switch
         {
-            "pcap" => OpenPcap(path, options),
+            "pcap" => new PcapSource(path, options),
             "zeek" => new ZeekLogSource(path),
             "argus" => new ArgusSource(path),
             "suricata" => new SuricataSource(path),
@@ -92,9 +88,6 @@ public static class InputDetector
                                           "expected a pcap/pcapng capture, Zeek logs (TSV or JSON), an Argus binetflow, Suricata eve.json or an nfdump file"),
         };
     }
-
-    private static IEventSource OpenPcap(string path, AnalysisOptions options) =>
-        PcapFactory is { } factory ? factory(path, options) : new PcapSource(path, options);
 
     /// <summary>
     /// The kind of input the first bytes show: pcap, zeek, argus, suricata, nfdump, or unknown. Note pcapng counts as

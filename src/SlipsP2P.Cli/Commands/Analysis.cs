@@ -5,7 +5,6 @@ using SlipsP2P.Core;
 using SlipsP2P.Detection;
 using SlipsP2P.Ingest;
 using SlipsP2P.Ingest.Anonymization;
-using SlipsP2P.Ingest.Pcap;
 using SlipsP2P.Output.Alerts;
 using Spectre.Console;
 
@@ -60,7 +59,6 @@ internal static class Analysis
         }
 
         IEventSource source;
-        InputDetector.PcapFactory ??= (path, o) => new PcapSource(path, o);
         try
         {
             source = InputDetector.Open(request.Input, request.InputType, options, stderr);

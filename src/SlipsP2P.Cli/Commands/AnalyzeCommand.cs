@@ -55,7 +55,7 @@ internal static class AnalyzeCommand
         };
         var inputType = new Option<string>("--input-type")
         {
-            Description = "Kind of input when it cannot be detected, required with '-f -': argus, zeek, suricata.",
+            Description = "Kind of input when it cannot be detected, required with '-f -': argus, zeek, suricata, pcap (e.g. tcpdump -w - | slips -f - --input-type pcap).",
             HelpName = "TYPE",
         };
         inputType.AcceptOnlyFromAmong("argus", "zeek", "suricata", "pcap", "nfdump");

@@ -104,7 +104,8 @@ public static class TrafficGenerator
             double pick = rng.NextDouble();
             if (pick < 0.10)
             {
-                benignPackets += Ping(servers[rng.Next(servers.Length)], client);
+                // A host pings a few hosts it knows (its gateway, a monitor), not hundreds: that would be a sweep.
+                benignPackets += Ping(servers[(int)((client * 7 + (uint)rng.Next(3)) % ServerCount)], client);
                 flows++;
             }
             else if (pick < 0.35)
