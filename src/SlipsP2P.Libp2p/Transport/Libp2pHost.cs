@@ -6,6 +6,7 @@
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -52,7 +53,12 @@ public sealed partial class Libp2pHost : IAsyncDisposable
         SetStreamHandler(IdentifyProtocol.ProtocolId, (s, ct) => IdentifyProtocol.RespondAsync(this, s, ct));
         SetStreamHandler(IdentifyProtocol.PushProtocolId, OnIdentifyPushAsync);
         SetStreamHandler(PingProtocol.ProtocolId, PingProtocol.RespondAsync);
-        if (Options.IdleTimeout > TimeSpan.Zero) _background.Add(Task.Run(IdleSweepLoopAsync));
+        if (Options.IdleTimeout > TimeSpan.Zero)
+        {
+            var period = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, Math.Min(Options.IdleTimeout.Ticks / 2, 10 * TimeSpan.TicksPerSecond)));
+            var timer = new PeriodicTimer(period, TimeProvider);
+            _background.Add(Task.Run(() => IdleSweepLoopAsync(timer)));
+        }
     }
 
     /// <summary>Raised after a connection is upgraded (before identify completes).</summary>
@@ -86,6 +92,36 @@ public sealed partial class Libp2pHost : IAsyncDisposable
         {
             lock (_sync) return [.. _listenAddresses];
         }
+    }
+
+    /// <summary>
+    /// The addresses identify advertises: <see cref="ListenAddresses"/> with wildcard listeners (0.0.0.0, ::) expanded
+    /// to the machine's unicast addresses of that family.
+    /// </summary>
+    public IReadOnlyList<Multiaddr> GetAdvertisedAddresses()
+    {
+        var result = new List<Multiaddr>();
+        foreach (var a in ListenAddresses)
+        {
+            if (!a.TryGetTcpTarget(out _, out int port, out var ip) || ip is null || !(ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any)))
+            {
+                result.Add(a);
+                continue;
+            }
+
+            foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
+            {
+                if (nic.OperationalStatus != OperationalStatus.Up) continue;
+                foreach (var u in nic.GetIPProperties().UnicastAddresses)
+                {
+                    if (u.Address.AddressFamily != ip.AddressFamily || u.Address.IsIPv6LinkLocal) continue;
+                    var ma = Multiaddr.FromTcpEndPoint(new IPEndPoint(u.Address, port));
+                    if (!result.Contains(ma)) result.Add(ma);
+                }
+            }
+        }
+
+        return result;
     }
 
     /// <summary>The protocols we accept inbound (advertised by identify).</summary>
@@ -446,10 +482,9 @@ public sealed partial class Libp2pHost : IAsyncDisposable
         }
     }
 
-    private async Task IdleSweepLoopAsync()
+    private async Task IdleSweepLoopAsync(PeriodicTimer timer)
     {
-        var period = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, Math.Min(Options.IdleTimeout.Ticks / 2, 10 * TimeSpan.TicksPerSecond)));
-        using var timer = new PeriodicTimer(period, TimeProvider);
+        using var owned = timer;
         try
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))

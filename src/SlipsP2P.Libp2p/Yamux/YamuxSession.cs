@@ -89,7 +89,12 @@ public sealed partial class YamuxSession : IAsyncDisposable
     {
         _writeLoop = Task.Run(WriteLoopAsync);
         _readLoop = Task.Run(ReadLoopAsync);
-        if (Options.KeepAliveInterval > TimeSpan.Zero) _keepAlive = Task.Run(KeepAliveLoopAsync);
+        if (Options.KeepAliveInterval > TimeSpan.Zero)
+        {
+            // The timer starts now (not when the task first runs), so a test clock advanced right after Start counts.
+            var timer = new PeriodicTimer(Options.KeepAliveInterval, _time);
+            _keepAlive = Task.Run(() => KeepAliveLoopAsync(timer));
+        }
     }
 
     /// <summary>Opens a stream (WindowUpdate SYN). Data may be written before the remote acknowledges it.</summary>
@@ -456,9 +461,9 @@ public sealed partial class YamuxSession : IAsyncDisposable
         }
     }
 
-    private async Task KeepAliveLoopAsync()
+    private async Task KeepAliveLoopAsync(PeriodicTimer timer)
     {
-        using var timer = new PeriodicTimer(Options.KeepAliveInterval, _time);
+        using var owned = timer;
         try
         {
             while (await timer.WaitForNextTickAsync(_shutdown.Token).ConfigureAwait(false))

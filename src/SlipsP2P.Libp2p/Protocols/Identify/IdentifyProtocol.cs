@@ -24,7 +24,7 @@ public static class IdentifyProtocol
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(connection);
         var addrs = new List<byte[]>();
-        foreach (var a in host.ListenAddresses) addrs.Add(a.WithoutPeerId().ToByteArray());
+        foreach (var a in host.GetAdvertisedAddresses()) addrs.Add(a.WithoutPeerId().ToByteArray());
         return new IdentifyMessage
         {
             ProtocolVersion = host.Options.ProtocolVersion,
