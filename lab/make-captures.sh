@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Makes real attack and benign captures in a throwaway network-namespace lab (see lab/netns.sh).
 #
-# usage: lab/make-captures.sh [OUTDIR]        (default OUTDIR: ./captures)
+# usage: lab/make-captures.sh [OUTDIR [PREFIX]]   (default OUTDIR: ./captures; PREFIX: the lab's namespace prefix,
+#        2-8 characters a-z0-9, random by default; a caller that may have to kill this script uses it to clean up
+#        with lab/netns.sh down PREFIX)
 #
 # Writes into OUTDIR:
 #   scan.pcap            from the attacker 10.77.0.5: an nmap SYN scan of the top 100 ports of 10.77.1.10
@@ -29,7 +31,9 @@ outdir=${1:-captures}
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
 state=$(mktemp -d /tmp/slips-lab.XXXXXX)
-LAB_PREFIX=$(printf 'sl%04x' $((RANDOM % 65536)))
+LAB_PREFIX=${2:-$(printf 'sl%04x' $((RANDOM % 65536)))}
+lab_check_prefix "$LAB_PREFIX"
+cd "$state"
 
 cleanup() {
     local rc=$?
@@ -42,15 +46,19 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# step CMD...: runs CMD in the background and waits for it, so that a signal to this script is acted on at once
+# (bash runs a trap only after the foreground command ends).
+step() { "$@" & wait $!; }
+
 lab_up "$LAB_PREFIX"
 lab_start_services "$state/srv"
 
 lab_log "scan.pcap: vertical, horizontal and ICMP sweeps from $LAB_ATTACKER_IP"
 nmap_common=(-n -T4 -r --max-retries 1 --max-rtt-timeout 300ms --host-timeout 60s --stats-every 0 -oN -)
 lab_capture_start att "$state/scan.pcap" 128
-lab_exec att timeout 60 nmap -sS -Pn "${nmap_common[@]}" --top-ports 100 "${LAB_VICTIM_IPS[0]}" >"$state/nmap-vertical.txt"
-lab_exec att timeout 60 nmap -sS -Pn "${nmap_common[@]}" -p 80 10.77.1.10-30 >"$state/nmap-horizontal.txt"
-lab_exec att timeout 60 nmap -sn -PE "${nmap_common[@]}" 10.77.1.10-30 >"$state/nmap-icmp.txt"
+step lab_exec att timeout 60 nmap -sS -Pn "${nmap_common[@]}" --top-ports 100 "${LAB_VICTIM_IPS[0]}" >"$state/nmap-vertical.txt"
+step lab_exec att timeout 60 nmap -sS -Pn "${nmap_common[@]}" -p 80 10.77.1.10-30 >"$state/nmap-horizontal.txt"
+step lab_exec att timeout 60 nmap -sn -PE "${nmap_common[@]}" 10.77.1.10-30 >"$state/nmap-icmp.txt"
 lab_capture_stop 2
 
 lab_log "ssh-bruteforce.pcap: hydra against $LAB_SERVER_IP:22"
@@ -59,8 +67,8 @@ printf '%s\n' 123456 password qwerty letmein dragon monkey football iloveyou adm
     sunshine princess trustno1 abc123 master shadow ashley michael superman batman \
     hunter2 starwars whatever freedom >"$passwords"
 lab_capture_start att "$state/ssh-bruteforce.pcap" 512 tcp port 22
-(cd "$state" && lab_exec att timeout 120 hydra -I -l admin -P "$passwords" -t 4 -w 10 -o "$state/hydra.out" \
-    "ssh://$LAB_SERVER_IP" >"$state/hydra.txt" 2>&1) || lab_log "hydra exited non-zero (see below)"
+step lab_exec att timeout 120 hydra -I -l admin -P "$passwords" -t 4 -w 10 -o "$state/hydra.out" \
+    "ssh://$LAB_SERVER_IP" >"$state/hydra.txt" 2>&1 || lab_log "hydra exited non-zero"
 lab_capture_stop 2
 grep -q 'completed' "$state/hydra.txt" || { cat "$state/hydra.txt" >&2; lab_die "hydra did not complete its run"; }
 
@@ -74,15 +82,15 @@ for round in 1 2 3 4; do
         ip4=$(lab_exec cli timeout 5 dig +short +tries=1 +time=2 "@$LAB_SERVER_IP" "$host" A | head -n 1)
         [[ $ip4 == "$LAB_SERVER_IP" ]] || lab_die "DNS lookup of $host gave '$ip4'"
         page=index; [[ $name == www ]] || page=$name
-        lab_exec cli timeout 10 curl -sS -o /dev/null -A "$ua" --resolve "$host:80:$ip4" "http://$host/$page.html"
-        sleep 0.5
+        step lab_exec cli timeout 10 curl -sS -o /dev/null -A "$ua" --resolve "$host:80:$ip4" "http://$host/$page.html"
+        step sleep 0.5
     done
     if ((round == 2)); then
         ip6=$(lab_exec cli timeout 5 dig +short +tries=1 +time=2 "@$LAB_SERVER_IP" "api.$LAB_DOMAIN" AAAA | head -n 1)
         [[ -n $ip6 ]] || lab_die "AAAA lookup of api.$LAB_DOMAIN failed"
-        lab_exec cli timeout 10 curl -sS -o /dev/null -A "$ua" --resolve "api.$LAB_DOMAIN:80:$ip6" "http://api.$LAB_DOMAIN/api.html"
+        step lab_exec cli timeout 10 curl -sS -o /dev/null -A "$ua" --resolve "api.$LAB_DOMAIN:80:$ip6" "http://api.$LAB_DOMAIN/api.html"
     fi
-    sleep 4
+    step sleep 4
 done
 lab_capture_stop 1
 
