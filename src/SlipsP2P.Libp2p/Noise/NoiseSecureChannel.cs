@@ -33,6 +33,7 @@ public static class NoiseSecureChannel
         using var hs = new NoiseHandshakeState(initiator, ReadOnlySpan<byte>.Empty, staticKey);
         byte[] localPayload = CreatePayload(identity, staticKey.PublicKey).Encode();
         NoiseHandshakePayload? remotePayload = null;
+        (PublicKey Key, PeerId Peer)? verified = null;
         while (!hs.IsComplete)
         {
             if (hs.IsMyTurn)
@@ -46,17 +47,22 @@ public static class NoiseSecureChannel
                 byte[] msg = await ReadFrameAsync(transport.Input, cancellationToken).ConfigureAwait(false);
                 byte[] payload = hs.ReadMessage(msg);
 
-                // Only the message that carries the remote static key (2 or 3) has the identity payload.
-                if (!hs.RemoteStaticKey.IsEmpty && remotePayload is null
-                    && NoiseHandshakePayload.TryDecode(payload, out remotePayload) != OperationStatus.Done)
+                // Only the message that carries the remote static key (2 or 3) has the identity payload; check it
+                // before sending anything else, so a forged identity never gets our message 3.
+                if (!hs.RemoteStaticKey.IsEmpty && remotePayload is null)
                 {
-                    throw new NoiseException("malformed Noise handshake payload");
+                    if (NoiseHandshakePayload.TryDecode(payload, out remotePayload) != OperationStatus.Done)
+                    {
+                        throw new NoiseException("malformed Noise handshake payload");
+                    }
+
+                    verified = Verify(remotePayload!, hs.RemoteStaticKey, expectedRemote);
                 }
             }
         }
 
-        if (remotePayload is null) throw new NoiseException("remote sent no Noise handshake payload");
-        var (remoteKey, remotePeer) = Verify(remotePayload, hs.RemoteStaticKey, expectedRemote);
+        if (verified is not { } v) throw new NoiseException("remote sent no Noise handshake payload");
+        var (remoteKey, remotePeer) = v;
         var (send, receive) = hs.Split();
         var connection = new NoiseConnection(transport, send, receive, remoteKey, remotePeer);
         connection.Start();
