@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using SlipsP2P.Testing;
 
 namespace SlipsP2P.EndToEnd.Tests;
@@ -36,8 +37,17 @@ internal static class LabCaptureRun
     private static Result Generate()
     {
         string dir = CliRunner.NewTempDirectory("lab");
-        string script = Path.Combine(Requires.RepoRoot, "lab", "make-captures.sh");
-        var (exit, stdout, stderr) = Requires.Run("bash", CliRunner.JoinArguments([script, dir]), s_timeout);
-        return new Result(dir, exit, stdout + stderr);
+        string lab = Path.Combine(Requires.RepoRoot, "lab");
+        string prefix = "lc" + RandomNumberGenerator.GetHexString(4, lowercase: true);
+        try
+        {
+            var (exit, stdout, stderr) = Requires.Run("bash", CliRunner.JoinArguments([Path.Combine(lab, "make-captures.sh"), dir, prefix]), s_timeout);
+            return new Result(dir, exit, stdout + stderr);
+        }
+        finally
+        {
+            // The script removes its lab on exit, unless it was killed on the timeout: then this does.
+            Requires.Run("bash", CliRunner.JoinArguments([Path.Combine(lab, "netns.sh"), "down", prefix]), TimeSpan.FromSeconds(60));
+        }
     }
 }
