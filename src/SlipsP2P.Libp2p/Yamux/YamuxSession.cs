@@ -252,7 +252,7 @@ public sealed partial class YamuxSession : IAsyncDisposable
                             throw new YamuxSessionException(GoAwayCode.ProtocolError, $"{_name}: malformed yamux header or oversized frame");
                         }
 
-                        await HandleFrameAsync(header, payload).ConfigureAwait(false);
+                        HandleFrame(header, payload);
                     }
 
                     if (result.IsCompleted) break;
@@ -297,7 +297,7 @@ public sealed partial class YamuxSession : IAsyncDisposable
         else _completion.TrySetException(error);
     }
 
-    private async ValueTask HandleFrameAsync(YamuxHeader header, ReadOnlySequence<byte> payload)
+    private void HandleFrame(YamuxHeader header, ReadOnlySequence<byte> payload)
     {
         if (LogEnabled(LogLevel.Trace)) LogFrame(_logger, _name, header.Type, header.Flags, header.StreamId, header.Length);
         switch (header.Type)
@@ -354,7 +354,7 @@ public sealed partial class YamuxSession : IAsyncDisposable
         }
         else
         {
-            await stream.OnDataAsync(payload).ConfigureAwait(false);
+            stream.OnData(payload);
         }
 
         if ((header.Flags & YamuxFlags.Fin) != 0) stream.OnRemoteFin();

@@ -19,6 +19,7 @@ public sealed class YamuxStream : IDuplexPipe
     private readonly Pipe _outbound = new(new PipeOptions(useSynchronizationContext: false));
     private readonly YamuxStreamReader _reader;
     private readonly Lock _sync = new();
+    private readonly Lock _writerSync = new();
     private readonly uint _receiveWindowMax;
     private long _sendWindow = YamuxOptions.DefaultWindow;
     private long _receiveWindow;
@@ -29,6 +30,7 @@ public sealed class YamuxStream : IDuplexPipe
     private bool _remoteFin;
     private bool _reset;
     private bool _readerCompleted;
+    private bool _inboundCompleted;
     private bool _removed;
 
     internal YamuxStream(YamuxSession session, uint id, bool outbound)
@@ -97,9 +99,8 @@ public sealed class YamuxStream : IDuplexPipe
     }
 
     /// <summary>Called by the session read loop with a Data payload. Throws for a window violation.</summary>
-    internal async ValueTask OnDataAsync(ReadOnlySequence<byte> payload)
+    internal void OnData(ReadOnlySequence<byte> payload)
     {
-        bool discard;
         lock (_sync)
         {
             if (payload.Length > _receiveWindow)
@@ -109,20 +110,38 @@ public sealed class YamuxStream : IDuplexPipe
             }
 
             _receiveWindow -= payload.Length;
-            discard = _readerCompleted || _remoteFin || _reset;
-            if (!discard) _unconsumed += payload.Length;
         }
 
         if (payload.IsEmpty) return;
-        if (discard)
+        bool delivered = false;
+
+        // The inbound writer is used under _writerSync only: the read loop writes while an application thread may
+        // Reset(). The pipe never pauses (pauseWriterThreshold 0), so the flush completes synchronously.
+        lock (_writerSync)
         {
-            // Nobody reads any more: hand the credit straight back so the remote never stalls on us.
-            ReturnCredit(payload.Length);
-            return;
+            bool discard;
+            lock (_sync)
+            {
+                discard = _readerCompleted || _inboundCompleted;
+                if (!discard) _unconsumed += payload.Length;
+            }
+
+            if (!discard)
+            {
+                foreach (var segment in payload) _inbound.Writer.Write(segment.Span);
+                var flush = _inbound.Writer.FlushAsync();
+                if (!flush.IsCompleted)
+                {
+                    // Not reachable with pauseWriterThreshold 0; observe it rather than block the read loop.
+                    _ = flush.AsTask();
+                }
+
+                delivered = true;
+            }
         }
 
-        foreach (var segment in payload) _inbound.Writer.Write(segment.Span);
-        await _inbound.Writer.FlushAsync().ConfigureAwait(false);
+        // Nobody reads any more: hand the credit straight back so the remote never stalls on us.
+        if (!delivered) ReturnCredit(payload.Length);
     }
 
     internal void OnRemoteFin()
@@ -135,7 +154,7 @@ public sealed class YamuxStream : IDuplexPipe
             remove = _localFin;
         }
 
-        _inbound.Writer.Complete();
+        CompleteInbound(null);
         if (remove) Remove();
     }
 
@@ -152,7 +171,7 @@ public sealed class YamuxStream : IDuplexPipe
         }
 
         waiter?.TrySetException(error);
-        _inbound.Writer.Complete(error);
+        CompleteInbound(error);
         _outbound.Reader.CancelPendingRead();
         Remove();
     }
@@ -238,6 +257,8 @@ public sealed class YamuxStream : IDuplexPipe
         }
         finally
         {
+            // After a reset, the application's next write or flush throws instead of silently dropping data.
+            if (error is null && IsReset()) error = new YamuxStreamException(Id, $"yamux stream {Id} was reset");
             await reader.CompleteAsync(error).ConfigureAwait(false);
         }
     }
@@ -254,6 +275,20 @@ public sealed class YamuxStream : IDuplexPipe
 
         _session.SendControl(YamuxFrameType.WindowUpdate, YamuxFlags.Fin, Id, 0);
         if (remove) Remove();
+    }
+
+    private void CompleteInbound(Exception? error)
+    {
+        lock (_writerSync)
+        {
+            lock (_sync)
+            {
+                if (_inboundCompleted) return;
+                _inboundCompleted = true;
+            }
+
+            _inbound.Writer.Complete(error);
+        }
     }
 
     private bool IsReset()

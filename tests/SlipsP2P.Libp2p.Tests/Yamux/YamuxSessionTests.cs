@@ -163,6 +163,63 @@ public sealed class YamuxSessionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reset_ByRemote_LocalWriterAndReaderThrowStreamException()
+    {
+        _server.InboundStreamHandler = s =>
+        {
+            s.Reset();
+            return Task.CompletedTask;
+        };
+        _client.Start();
+        _server.Start();
+        var st = _client.OpenStream();
+        await Assert.ThrowsAsync<YamuxStreamException>(() => PipeIo.ReadToEndAsync(st.Input)).DefaultTimeout();
+        await Assert.ThrowsAsync<YamuxStreamException>(async () =>
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                await st.Output.WriteAsync(new byte[100], TestContext.Current.CancellationToken);
+                await Task.Yield();
+            }
+        }).DefaultTimeout();
+        Assert.False(_client.Completion.IsCompleted);
+    }
+
+    [Fact]
+    public async Task LocalReset_WhileRemoteStreamsData_SessionSurvives()
+    {
+        // The read loop delivers into the stream while the application resets it from another thread.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _server.InboundStreamHandler = async s =>
+        {
+            started.TrySetResult();
+            try
+            {
+                while (true) await s.Output.WriteAsync(new byte[4096], TestContext.Current.CancellationToken);
+            }
+            catch (YamuxStreamException)
+            {
+                // Our reset arrived.
+            }
+        };
+        _client.Start();
+        _server.Start();
+        for (int i = 0; i < 20; i++)
+        {
+            var st = _client.OpenStream();
+            await st.Output.FlushAsync(TestContext.Current.CancellationToken);
+            await started.Task.DefaultTimeout();
+            var r = await st.Input.ReadAsync(TestContext.Current.CancellationToken).DefaultTimeout();
+            st.Input.AdvanceTo(r.Buffer.End);
+            st.Reset();
+        }
+
+        Assert.True(await _client.PingAsync(TestContext.Current.CancellationToken).DefaultTimeout() >= TimeSpan.Zero);
+        Assert.False(_client.Completion.IsCompleted);
+        Assert.False(_server.Completion.IsCompleted);
+    }
+
+    [Fact]
     public async Task Ping_BothWays_ReturnsRtt()
     {
         _client.Start();
