@@ -137,8 +137,9 @@ public sealed partial class Libp2pNode : IAsyncDisposable
     }
 
     /// <summary>
-    /// Listens, joins the configured topics, starts discovery and dials the configured, bootstrap and stored peers
-    /// (in the background: failures are reported through <see cref="Error"/>).
+    /// Listens, joins the configured topics, starts discovery, dials <see cref="Libp2pNodeOptions.DialAddresses"/>
+    /// (waiting for those dials), then dials bootstrap and stored peers in the background. Dial failures are
+    /// reported through <see cref="Error"/>.
     /// </summary>
     /// <exception cref="IOException">A listen address cannot be bound, or mDNS cannot start.</exception>
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -178,6 +179,11 @@ public sealed partial class Libp2pNode : IAsyncDisposable
         }
 
         Raise(Listening, Addresses);
+
+        // Explicit dials finish (or report their failure) before StartAsync returns; other discovery runs on.
+        var dials = new List<Task>();
+        foreach (var a in _options.DialAddresses) dials.Add(DialReportingAsync(a, cancellationToken));
+        await Task.WhenAll(dials).ConfigureAwait(false);
         lock (_sync) _background.Add(Task.Run(() => ConnectInitialPeersAsync(_stopping.Token), CancellationToken.None));
     }
 
@@ -445,8 +451,6 @@ public sealed partial class Libp2pNode : IAsyncDisposable
     private async Task ConnectInitialPeersAsync(CancellationToken cancellationToken)
     {
         var dials = new List<Task>();
-        foreach (var a in _options.DialAddresses) dials.Add(DialReportingAsync(a, cancellationToken));
-
         if (_options.BootstrapPath is not null)
         {
             var errors = new List<DiscoveryInputError>();
