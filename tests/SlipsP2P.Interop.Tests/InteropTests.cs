@@ -111,6 +111,66 @@ public sealed class InteropTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EchoStreams_BothDirections_MegabytesThroughYamuxWindows()
+    {
+        // Arrange: js dials us; both sides serve an echo protocol.
+        const string echo = "/slips/test/echo/1.0.0";
+        _host.SetStreamHandler(echo, async (s, ct) =>
+        {
+            while (true)
+            {
+                var r = await s.Input.ReadAsync(ct);
+                foreach (var seg in r.Buffer) await s.Output.WriteAsync(seg, ct);
+                s.Input.AdvanceTo(r.Buffer.End);
+                if (r.IsCompleted) break;
+            }
+        });
+        var opened = new TaskCompletionSource<Libp2pConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _host.ConnectionOpened += (_, c) => opened.TrySetResult(c);
+        var addr = await _host.ListenAsync(Multiaddr.Parse("/ip4/127.0.0.1/tcp/0"), Ct).WaitAsync(s_step, Ct);
+        _js = await JsPeer.StartAsync($"--no-pubsub --dial {addr.WithPeerId(_host.PeerId)}");
+        var conn = await opened.Task.WaitAsync(s_step, Ct);
+
+        // Act 1: we open 6 streams to js and push 1 MiB through each (4x the 256 KiB window).
+        var rng = new Random(5);
+        var sends = Enumerable.Range(0, 6).Select(async _ =>
+        {
+            var payload = new byte[1024 * 1024];
+            lock (rng) rng.NextBytes(payload);
+            var s = await conn.OpenStreamAsync(echo, Ct);
+            await using (s)
+            {
+                var writing = Task.Run(async () =>
+                {
+                    await s.Output.WriteAsync(payload, Ct);
+                    await s.Output.CompleteAsync();
+                }, Ct);
+                var back = new MemoryStream();
+                while (true)
+                {
+                    var r = await s.Input.ReadAsync(Ct);
+                    foreach (var seg in r.Buffer) back.Write(seg.Span);
+                    s.Input.AdvanceTo(r.Buffer.End);
+                    if (r.IsCompleted) break;
+                }
+
+                await writing;
+                Assert.Equal(payload, back.ToArray());
+            }
+        });
+        await Task.WhenAll(sends).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+
+        // Act 2: js opens 4 streams to us and pushes 1 MiB through each.
+        await _js.SendAsync($"echo {_host.PeerId} {1024 * 1024} 4");
+        var result = await _js.WaitForAsync(e => JsPeer.Is(e, "echo") || JsPeer.Is(e, "error"), TimeSpan.FromSeconds(60));
+
+        // Assert
+        Assert.True(JsPeer.Is(result, "echo") && result.GetProperty("ok").GetBoolean(), result.GetRawText());
+        Assert.False(conn.IsClosed);
+        Assert.DoesNotContain(_js.Events, e => JsPeer.Is(e, "error") || JsPeer.Is(e, "connection:close"));
+    }
+
+    [Fact]
     public async Task JsConnection_Over65Seconds_StaysOpenWithMonitorPingsAnswered()
     {
         // Arrange: js dials us and then only its keep-alive machinery runs (connection monitor every 10 s,

@@ -10,7 +10,8 @@
 //   {"event":"graft"|"prune","peer":..,"topic":..}  {"event":"peers","peers":[..]}  {"event":"error","command":..,"message":..}
 // Reads commands from stdin, one per line:
 //   dial <ma> | ping <ma|peerId> | hangup <peerId> | peers | protocols <peerId> | subscribe <t> | unsubscribe <t>
-//   publish <t> <text> | mesh <t> | exit
+//   publish <t> <text> | mesh <t> | echo <peerId> <bytes> [streams] | exit
+// It also serves /slips/test/echo/1.0.0 (echoes every byte back, then closes) for the yamux flow-control tests.
 // Polyfill so that the same script also runs on the libp2p 3.x tree (Promise.withResolvers is native from Node 22).
 if (typeof Promise.withResolvers !== 'function') {
   Promise.withResolvers = function withResolvers () {
@@ -88,6 +89,33 @@ const node = await createLibp2p({
   streamMuxers: [yamux()],
   services
 })
+
+const ECHO = '/slips/test/echo/1.0.0'
+await node.handle(ECHO, ({ stream }) => {
+  stream.sink(stream.source).catch((err) => out({ event: 'error', command: 'echo-handler', message: String(err?.message ?? err) }))
+})
+
+async function echoOnce (peer, size) {
+  const stream = await node.dialProtocol(peer, ECHO)
+  const data = new Uint8Array(size)
+  for (let off = 0; off < size; off += 65536) {
+    const chunk = createHash('sha256').update(String(off)).digest()
+    for (let i = 0; i < 65536 && off + i < size; i++) data[off + i] = chunk[i % 32] ^ (i & 0xff)
+  }
+  const sending = stream.sink((async function * () {
+    for (let off = 0; off < size; off += 65536) yield data.subarray(off, Math.min(size, off + 65536))
+  })())
+  const parts = []
+  let got = 0
+  for await (const buf of stream.source) {
+    const bytes = buf.subarray()
+    parts.push(Buffer.from(bytes))
+    got += bytes.length
+  }
+  await sending
+  const back = Buffer.concat(parts)
+  return got === size && Buffer.compare(back, Buffer.from(data)) === 0
+}
 
 node.addEventListener('connection:open', (evt) => {
   const c = evt.detail
@@ -182,6 +210,13 @@ async function run (line) {
       case 'mesh':
         out({ event: 'mesh', topic: rest[0], peers: node.services.pubsub.getMeshPeers(rest[0]) })
         break
+      case 'echo': {
+        const size = Number(rest[1]); const n = Number(rest[2] ?? 1)
+        const started = Date.now()
+        const results = await Promise.all(Array.from({ length: n }, () => echoOnce(peerIdFromString(rest[0]), size)))
+        out({ event: 'echo', peer: rest[0], bytes: size, streams: n, ok: results.every(Boolean), ms: Date.now() - started })
+        break
+      }
       case 'exit':
         await shutdown(0)
         break
