@@ -105,14 +105,13 @@ lab_down() {
         if [[ -n $pids ]]; then
             # shellcheck disable=SC2086 # one pid per word on purpose
             kill $pids 2>/dev/null || true
-            local t
-            for t in 1 2 3 4 5 6 7 8 9 10; do
+            for _ in 1 2 3 4 5 6 7 8 9 10; do
                 [[ -z $(ip netns pids "$ns" 2>/dev/null) ]] && break
                 sleep 0.2
             done
             pids=$(ip netns pids "$ns" 2>/dev/null || true)
             # shellcheck disable=SC2086
-            [[ -n $pids ]] && kill -9 $pids 2>/dev/null || true
+            if [[ -n $pids ]]; then kill -9 $pids 2>/dev/null || true; fi
         fi
         ip netns del "$ns" 2>/dev/null || true
     done
@@ -179,8 +178,7 @@ EOF
     lab_wait_tcp cli "$LAB_SERVER_IP" 22 10
     lab_wait_tcp cli "$LAB_SERVER_IP" 80 10
     lab_wait_tcp cli "$LAB_SERVER_IP6" 80 10
-    local t
-    for t in $(seq 1 50); do
+    for _ in $(seq 1 50); do
         grep -q ready "$dir/dns.log" 2>/dev/null && return 0
         sleep 0.1
     done
@@ -194,8 +192,7 @@ lab_capture_start() {
     local h=$1 file=$2 snap=$3; shift 3
     local logf="$file.tcpdump.log"
     LAB_CAPTURE_PID=$(lab_bg "$h" "$logf" timeout -s INT 600 tcpdump -i eth0 -n -s "$snap" -U -w "$file" "$@")
-    local t
-    for t in $(seq 1 100); do
+    for _ in $(seq 1 100); do
         grep -q 'listening on' "$logf" 2>/dev/null && return 0
         kill -0 "$LAB_CAPTURE_PID" 2>/dev/null || lab_die "tcpdump failed: $(cat "$logf")"
         sleep 0.1
