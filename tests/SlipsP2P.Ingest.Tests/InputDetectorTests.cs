@@ -110,7 +110,7 @@ public sealed class InputDetectorTests
     {
         var e = Assert.Throws<InputException>(() => InputDetector.Open("-", null, new AnalysisOptions()));
 
-        Assert.Contains("argus, zeek or suricata", e.Message, StringComparison.Ordinal);
+        Assert.Contains("argus, zeek, suricata or pcap", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

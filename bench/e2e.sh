@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# End-to-end throughput of SlipsP2P against Argus and tcpdump on the same generated capture, in one run.
+#   bench/e2e.sh [PACKETS] [WORKDIR]        (default 2000000 packets, /tmp/slips-bench)
+# Prints wall time, CPU time, packets/s, flows/s and peak RSS of each tool and the ratios, then the same for
+# flow files (a Zeek conn.log and an Argus binetflow made from that capture). Also checks that the analysis finds
+# the scans the generator put in. Installs argus-server, argus-client, tcpdump and time from Debian when root.
+set -euo pipefail
+home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+packets="${1:-2000000}"
+work="${2:-/tmp/slips-bench}"
+mkdir -p "$work"
+
+need=()
+command -v argus >/dev/null 2>&1 || [ -x /usr/sbin/argus ] || need+=(argus-server)
+command -v ra >/dev/null 2>&1 || need+=(argus-client)
+command -v tcpdump >/dev/null 2>&1 || [ -x /usr/sbin/tcpdump ] || need+=(tcpdump)
+[ -x /usr/bin/time ] || need+=(time)
+if [ "${#need[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null
+  else echo "e2e.sh: missing ${need[*]} (run as root to install)" >&2; exit 1; fi
+fi
+PATH="$PATH:/usr/sbin"
+
+slips="$home/slips"
+"$slips" --help >/dev/null   # builds the Release CLI before anything is timed
+
+pcap="$work/bench-$packets.pcap"
+if [ ! -f "$pcap" ]; then
+  echo "generating $pcap ..." >&2
+  "$slips" tools gen-pcap --seed 1 --packets "$packets" -o "$pcap" > "$work/gen.json"
+fi
+npk=$(python3 -c "import json;print(json.load(open('$work/gen.json'))['packets'])")
+
+# measure NAME COMMAND...: runs once to warm the page cache, then timed; appends "name wall cpu rss" to results.
+results="$work/results.txt"; : > "$results"
+measure() {
+  local name="$1"; shift
+  "$@" >/dev/null 2>&1 || true
+  /usr/bin/time -v -o "$work/time.txt" "$@" > "$work/$name.out" 2> "$work/$name.err" || { echo "$name failed:"; tail -5 "$work/$name.err"; exit 1; }
+  local wall cpu rss
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$work/time.txt")
+  cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {print u+s}' "$work/time.txt")
+  rss=$(awk -F': ' '/Maximum resident set size/ {print $2/1024}' "$work/time.txt")
+  echo "$name $wall $cpu $rss" >> "$results"
+}
+
+out="$work/out"
+measure slips "$slips" -f "$pcap" -o "$out" --no-progress
+measure argus argus -r "$pcap" -w /dev/null
+measure tcpdump tcpdump -r "$pcap" -w /dev/null
+
+flows=$(awk '/into .* flows/ {for(i=1;i<=NF;i++) if ($i=="into") {gsub(",","",$(i+1)); print $(i+1)}}' "$work/slips.out")
+
+# Correctness: the generated scans are found.
+python3 - "$work/gen.json" "$out/alerts.json" <<'PY'
+import json, sys
+gen = json.load(open(sys.argv[1]))
+found = set()
+for line in open(sys.argv[2]):
+    o = json.loads(line)
+    if o.get("Status") == "Event":
+        found.add((json.loads(o["Note"])["evidence_type"], o["Source"][0].get("IP")))
+want = {("VERTICAL_PORT_SCAN", gen["vertical_scanner"]), ("HORIZONTAL_PORT_SCAN", gen["horizontal_scanner"])}
+missing = want - found
+extra = {f for f in found if f[1] not in (gen["vertical_scanner"], gen["horizontal_scanner"])}
+print("correctness: expected evidence", "found" if not missing else f"MISSING {sorted(missing)}",
+      "; no other attacker" if not extra else f"; UNEXPECTED {sorted(extra)}")
+sys.exit(1 if missing or extra else 0)
+PY
+
+echo
+echo "Capture: $npk packets, $flows flows ($(du -h "$pcap" | cut -f1)), $(nproc) cores, $(uname -m), $(date -u +%Y-%m-%d)"
+printf '| tool | wall s | CPU s | packets/s (wall) | flows/s (wall) | peak RSS MB |\n|---|---|---|---|---|---|\n'
+while read -r name wall cpu rss; do
+  awk -v n="$name" -v w="$wall" -v c="$cpu" -v r="$rss" -v p="$npk" -v f="$flows" \
+    'BEGIN { fl = (n=="slips") ? sprintf("%.0f", f/w) : "-"; printf "| %s | %.2f | %.2f | %.0f | %s | %.0f |\n", n, w, c, p/w, fl, r }'
+done < "$results"
+awk '{w[$1]=$2} END { printf "\nslips vs argus: %.2fx faster; slips vs tcpdump read-only: %.2fx the time\n", w["argus"]/w["slips"], w["slips"]/w["tcpdump"] }' "$results"
+
+# Flow files made from the same capture: Zeek conn.log (by slips --write-flows) and an Argus binetflow (by argus + ra).
+conn="$work/conn.log"; binet="$work/flows.binetflow"
+if [ ! -f "$conn" ]; then
+  "$slips" -f "$pcap" -o "$work/flows" -D --write-flows --no-progress >/dev/null
+  cp "$work/flows/conn.log" "$conn"
+fi
+if [ ! -f "$binet" ]; then
+  argus -r "$pcap" -w "$work/flows.argus"
+  ra -r "$work/flows.argus" -n -u -c , -s stime dur proto saddr sport dir daddr dport state stos dtos pkts bytes sbytes > "$binet"
+fi
+: > "$results"
+measure slips-zeek "$slips" -f "$conn" -o "$work/out-zeek" --no-progress
+measure slips-argus "$slips" -f "$binet" -o "$work/out-argus" --no-progress
+nconn=$(grep -vc '^#' "$conn"); nbin=$(($(wc -l < "$binet") - 1))
+echo
+printf '| flow file | lines | wall s | CPU s | lines/s (wall) | peak RSS MB |\n|---|---|---|---|---|---|\n'
+while read -r name wall cpu rss; do
+  n=$([ "$name" = slips-zeek ] && echo "$nconn" || echo "$nbin")
+  awk -v nm="$name" -v w="$wall" -v c="$cpu" -v r="$rss" -v n="$n" 'BEGIN { printf "| %s | %d | %.2f | %.2f | %.0f | %.0f |\n", nm, n, w, c, n/w, r }'
+done < "$results"
