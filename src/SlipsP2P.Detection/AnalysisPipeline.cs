@@ -41,7 +41,7 @@ public sealed class AnalysisPipeline : IEventSink
     /// <param name="whitelist">The local whitelist; null for none.</param>
     /// <param name="detect">False to build profiles and tuples only, with no detection.</param>
     public AnalysisPipeline(AnalysisOptions options, IAlertSink sink, IThresholdFactor? thresholdFactor = null, Whitelist? whitelist = null, bool detect = true)
-        : this(options, sink, DefaultDetectors(), thresholdFactor, whitelist, detect)
+        : this(options, sink, DefaultDetectors(options), thresholdFactor, whitelist, detect)
     {
     }
 
@@ -64,8 +64,19 @@ public sealed class AnalysisPipeline : IEventSink
     }
 
     /// <summary>The built-in detectors, in the order they run.</summary>
-    public static IReadOnlyList<IDetector> DefaultDetectors() =>
-        [new PortScanDetector(), new IcmpSweepDetector(), new SshBruteForceDetector(), new LongConnectionDetector()];
+    public static IReadOnlyList<IDetector> DefaultDetectors(AnalysisOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        // One line per detector; a detector that needs files (models, feeds) reads them from its options here.
+        var detectors = new List<IDetector>
+        {
+            new PortScanDetector(),
+            new IcmpSweepDetector(),
+            new SshBruteForceDetector(),
+            new LongConnectionDetector(),
+        };
+        return detectors;
+    }
 
     /// <summary>The global time windows (origin fixed by the first record).</summary>
     public TimeWindows Windows { get; }
