@@ -220,6 +220,42 @@ public sealed class YamuxSessionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LargerReceiveWindow_GrantedOnOpen_RemoteSendsMoreWithoutReads()
+    {
+        // Arrange: the server grants 1 MiB per stream (the extra 768 KiB travel in the ACK's delta).
+        (_clientTransport, _serverTransport) = DuplexPipePair.Create();
+        await _client.DisposeAsync();
+        await _server.DisposeAsync();
+        _client = new YamuxSession(_clientTransport, isClient: true, new YamuxOptions { KeepAliveInterval = TimeSpan.Zero });
+        _server = new YamuxSession(_serverTransport, isClient: false, new YamuxOptions { KeepAliveInterval = TimeSpan.Zero, ReceiveWindow = 1024 * 1024 });
+        var accepted = new TaskCompletionSource<YamuxStream>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _server.InboundStreamHandler = s =>
+        {
+            accepted.TrySetResult(s);
+            return Task.CompletedTask;
+        };
+        _client.Start();
+        _server.Start();
+
+        // Act: 1 MiB is written while the server reads nothing.
+        var st = _client.OpenStream();
+        await st.Output.WriteAsync(new byte[1024 * 1024], TestContext.Current.CancellationToken).DefaultTimeout();
+        var server = await accepted.Task.DefaultTimeout();
+
+        // Assert: all of it arrives without any consumption.
+        long buffered = 0;
+        while (buffered < 1024 * 1024)
+        {
+            var r = await server.Input.ReadAsync(TestContext.Current.CancellationToken).DefaultTimeout();
+            buffered = r.Buffer.Length;
+            server.Input.AdvanceTo(r.Buffer.Start, r.Buffer.End);
+        }
+
+        Assert.Equal(1024 * 1024, buffered);
+        Assert.False(_server.Completion.IsCompleted);
+    }
+
+    [Fact]
     public async Task Ping_BothWays_ReturnsRtt()
     {
         _client.Start();
