@@ -120,7 +120,9 @@ public sealed class NoiseConnection : IDuplexPipe, IAsyncDisposable
                 if (flush.IsCompleted) break;
             }
         }
-        catch (Exception ex) when (ex is NoiseException or IOException or InvalidOperationException or OperationCanceledException)
+#pragma warning disable CA1031 // Any failure, including one a peer provokes, must end only this connection.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
             error = ex;
         }
@@ -168,7 +170,9 @@ public sealed class NoiseConnection : IDuplexPipe, IAsyncDisposable
                 if (result.IsCompleted || result.IsCanceled) break;
             }
         }
-        catch (Exception ex) when (ex is NoiseException or IOException or InvalidOperationException or OperationCanceledException)
+#pragma warning disable CA1031 // Any failure, including one a peer provokes, must end only this connection.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
             error = ex;
         }

@@ -273,7 +273,9 @@ public sealed partial class YamuxSession : IAsyncDisposable
         {
             // CloseAsync stopped us.
         }
-        catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException or Noise.NoiseException)
+#pragma warning disable CA1031 // Any failure, including one a peer provokes, must end only this connection.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
             error = ex;
             LogTransportError(_logger, _name, ex.Message);
@@ -444,7 +446,9 @@ public sealed partial class YamuxSession : IAsyncDisposable
                 if (flush.IsCompleted || flush.IsCanceled) break;
             }
         }
-        catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
+#pragma warning disable CA1031 // Any failure, including one a peer provokes, must end only this connection.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
             error = ex;
             LogTransportError(_logger, _name, ex.Message);
