@@ -171,6 +171,45 @@ public sealed class InteropTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Close_EitherSide_OtherSideSeesConnectionClose()
+    {
+        // Arrange
+        var opened = new List<Libp2pConnection>();
+        var closedCount = 0;
+        var closedSignal = new SemaphoreSlim(0);
+        _host.ConnectionOpened += (_, c) =>
+        {
+            lock (opened) opened.Add(c);
+        };
+        _host.ConnectionClosed += (_, _) =>
+        {
+            Interlocked.Increment(ref closedCount);
+            closedSignal.Release();
+        };
+        _js = await JsPeer.StartAsync("--no-pubsub --seed alice");
+
+        // Act 1: we dial and then close (GoAway + FIN); js must notice.
+        var conn = await _host.DialAsync(Multiaddr.Parse(_js.ListenAddress), Ct).WaitAsync(s_step, Ct);
+        await conn.Identified.WaitAsync(s_step, Ct);
+        await conn.CloseAsync().AsTask().WaitAsync(s_step, Ct);
+        await _js.WaitForAsync(EventFor("connection:close"), s_step);
+        Assert.True(await closedSignal.WaitAsync(s_step, Ct));
+
+        // Act 2: js dials us and hangs up; we must notice.
+        var addr = await _host.ListenAsync(Multiaddr.Parse("/ip4/127.0.0.1/tcp/0"), Ct).WaitAsync(s_step, Ct);
+        await _js.SendAsync($"dial {addr.WithPeerId(_host.PeerId)}");
+        await _js.WaitForAsync(e => JsPeer.Is(e, "dialed"), s_step);
+        await _js.SendAsync($"hangup {_host.PeerId}");
+        await _js.WaitForAsync(e => JsPeer.Is(e, "hungup"), s_step);
+        Assert.True(await closedSignal.WaitAsync(s_step, Ct));
+
+        // Assert
+        Assert.Equal(2, Volatile.Read(ref closedCount));
+        Assert.Equal(0, _host.Connections.Count);
+        Assert.DoesNotContain(_js.Events, e => JsPeer.Is(e, "error"));
+    }
+
+    [Fact]
     public async Task JsConnection_Over65Seconds_StaysOpenWithMonitorPingsAnswered()
     {
         // Arrange: js dials us and then only its keep-alive machinery runs (connection monitor every 10 s,
