@@ -81,6 +81,27 @@ public sealed class DetectorOptions
     /// <summary>[flow_alerts.long_connection_threshold] seconds.</summary>
     public double LongConnectionThreshold { get; set; } = 1500;
 
+    /// <summary>[periodicity.min_connections] connections on one tuple before its periodicity is judged.</summary>
+    public int PeriodicityMinConnections { get; set; } = 8;
+
+    /// <summary>[periodicity.tolerance] relative distance from the median gap within which a gap counts as on period (0.3 = +-30 %).</summary>
+    public double PeriodicityTolerance { get; set; } = 0.3;
+
+    /// <summary>[periodicity.min_fraction] share of the recent gaps that must be on period.</summary>
+    public double PeriodicityMinFraction { get; set; } = 0.8;
+
+    /// <summary>[periodicity.min_period] seconds; shorter periods are bursts, not beacons.</summary>
+    public double PeriodicityMinPeriod { get; set; } = 1.0;
+
+    /// <summary>[markov.models_dir] directory of behavioural models (*.json); empty for no Markov detection (Slips' -m).</summary>
+    public string MarkovModelsDirectory { get; set; } = "";
+
+    /// <summary>[markov.min_letters] letters a tuple needs before it is compared with the models (Slips' -a).</summary>
+    public int MarkovMinLetters { get; set; } = 3;
+
+    /// <summary>[flow_ml.model_path] the flow classifier (JSON written by <c>slips ml train</c>); empty for none.</summary>
+    public string FlowMlModelPath { get; set; } = "";
+
     /// <summary>Checks the values; returns the problems, empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -91,6 +112,11 @@ public sealed class DetectorOptions
         if (SshAttemptThreshold < 1) errors.Add($"{nameof(SshAttemptThreshold)} must be at least 1");
         if (SshFullConfidenceAttempts < 1) errors.Add($"{nameof(SshFullConfidenceAttempts)} must be at least 1");
         if (!(LongConnectionThreshold > 0)) errors.Add($"{nameof(LongConnectionThreshold)} must be positive");
+        if (PeriodicityMinConnections < 3) errors.Add($"{nameof(PeriodicityMinConnections)} must be at least 3");
+        if (!(PeriodicityTolerance > 0 && PeriodicityTolerance < 1)) errors.Add($"{nameof(PeriodicityTolerance)} must be between 0 and 1");
+        if (!(PeriodicityMinFraction > 0 && PeriodicityMinFraction <= 1)) errors.Add($"{nameof(PeriodicityMinFraction)} must be in (0, 1]");
+        if (!(PeriodicityMinPeriod >= 0)) errors.Add($"{nameof(PeriodicityMinPeriod)} must not be negative");
+        if (MarkovMinLetters < 1) errors.Add($"{nameof(MarkovMinLetters)} must be at least 1");
         return errors;
     }
 }

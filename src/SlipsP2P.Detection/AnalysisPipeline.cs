@@ -1,6 +1,8 @@
 using SlipsP2P.Detection.Detectors;
 using SlipsP2P.Detection.Detectors.IcmpSweep;
 using SlipsP2P.Detection.Detectors.LongConnection;
+using SlipsP2P.Detection.Detectors.MarkovModels;
+using SlipsP2P.Detection.Detectors.Periodicity;
 using SlipsP2P.Detection.Detectors.PortScans;
 using SlipsP2P.Detection.Detectors.SshBruteForce;
 using SlipsP2P.Detection.Profiling;
@@ -74,7 +76,9 @@ public sealed class AnalysisPipeline : IEventSink
             new IcmpSweepDetector(),
             new SshBruteForceDetector(),
             new LongConnectionDetector(),
+            new PeriodicityDetector(),
         };
+        if (options.Detectors.MarkovModelsDirectory.Length > 0) detectors.Add(MarkovDetector.FromDirectory(options.Detectors.MarkovModelsDirectory));
         return detectors;
     }
 

@@ -1,0 +1,175 @@
+using System.Globalization;
+
+namespace SlipsP2P.Detection.Detectors.Periodicity;
+
+/// <summary>
+/// Beaconing without a model: per tuple (source, destination, destination port, protocol) and time window, the gaps
+/// between connection starts are kept in a ring of the last <see cref="MaxGaps"/>. Once the tuple has
+/// <see cref="DetectorOptions.PeriodicityMinConnections"/> connections, the median gap is the candidate period; the
+/// tuple is periodic when at least <see cref="DetectorOptions.PeriodicityMinFraction"/> of the recent gaps lie within
+/// <see cref="DetectorOptions.PeriodicityTolerance"/> of it (a median and a share are robust to jitter and to the odd
+/// retry), and the period is at least <see cref="DetectorOptions.PeriodicityMinPeriod"/> (shorter is a burst).
+/// Raises COMMAND_AND_CONTROL_CHANNEL (Slips has no dedicated beaconing evidence: its periodicity reaches C&amp;C through
+/// the behavioural letters), MEDIUM, at the first periodic count and again each time the count doubles.
+/// Cost: O(1) amortised per flow; the check sorts at most <see cref="MaxGaps"/> gaps on the stack, a bounded constant,
+/// and runs only while the tuple is unreported or at a doubling.
+/// </summary>
+public sealed class PeriodicityDetector : IDetector
+{
+    /// <summary>Gaps kept per tuple (the most recent ones).</summary>
+    public const int MaxGaps = 32;
+
+    /// <summary>Tuples tracked at once; later new tuples are counted in <see cref="Dropped"/>.</summary>
+    public const int MaxTuples = 262144;
+
+    private readonly Dictionary<TupleKey, TupleState> _tuples = new();
+
+    public string Name => "periodicity";
+
+    /// <summary>New tuples refused by <see cref="MaxTuples"/>.</summary>
+    public long Dropped { get; private set; }
+
+    public void OnFlow(FlowRecord flow, DetectionContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(flow);
+        ArgumentNullException.ThrowIfNull(ctx);
+        if (flow.Protocol is not (Protocol.Tcp or Protocol.Udp)) return;
+        if (flow.Source.IsNone || !Addresses.IsScanTarget(flow.Destination)) return;
+        var key = new TupleKey(flow.Source, flow.Destination, flow.DestinationPort, flow.Protocol);
+        if (!_tuples.TryGetValue(key, out var state))
+        {
+            if (_tuples.Count >= MaxTuples)
+            {
+                Dropped++;
+                return;
+            }
+
+            state = new TupleState();
+            _tuples[key] = state;
+        }
+
+        if (state.Window != ctx.TimeWindow) state.Reset(ctx.TimeWindow);
+        if (!state.Add(flow.Timestamp)) return;
+        if (flow.Uid.Length > 0 && state.Uids.Count < Evidence.MaxUids) state.Uids.Add(flow.Uid);
+
+        var o = ctx.Detectors;
+        long n = state.Connections;
+        if (n < o.PeriodicityMinConnections || n < state.NextReportAt) return;
+        if (!Judge(state, o, out double period, out double fraction)) return;
+
+        state.NextReportAt = n * 2;
+        double confidence = Math.Round(fraction * Math.Min(1.0, n / (double)MaxGaps), 2);
+        ctx.Raise(new Evidence
+        {
+            Type = EvidenceTypes.CommandAndControlChannel,
+            Description = string.Create(CultureInfo.InvariantCulture,
+                $"Periodic connections (possible C&C beaconing) from {flow.Source} to {flow.Destination} port {flow.DestinationPort}/{flow.Protocol.ToName()}: " +
+                $"{n} connections, period {period:0.##} s, {fraction * 100:0}% of the last {state.GapCount} gaps within {o.PeriodicityTolerance * 100:0}%. " +
+                $"Confidence: {Addresses.FormatConfidence(confidence)}."),
+            Attacker = flow.Source,
+            Victim = flow.Destination,
+            ThreatLevel = ThreatLevel.Medium,
+            Confidence = confidence,
+            Timestamp = flow.Timestamp,
+            Protocol = flow.Protocol,
+            Port = flow.DestinationPort,
+            Method = "Statistic",
+            Uids = state.Uids.ToArray(),
+        });
+    }
+
+    /// <summary>The median of the recent gaps and the share of them within the tolerance; true when periodic.</summary>
+    internal static bool Judge(TupleState state, DetectorOptions o, out double period, out double fraction)
+    {
+        Span<double> gaps = stackalloc double[MaxGaps];
+        int count = state.CopyGaps(gaps);
+        gaps = gaps[..count];
+        gaps.Sort();
+        period = count % 2 == 1 ? gaps[count / 2] : (gaps[(count / 2) - 1] + gaps[count / 2]) / 2;
+        fraction = 0;
+        if (count == 0 || !(period >= o.PeriodicityMinPeriod) || period <= 0) return false;
+        double tolerance = period * o.PeriodicityTolerance;
+        int within = 0;
+        foreach (double g in gaps)
+        {
+            if (Math.Abs(g - period) <= tolerance) within++;
+        }
+
+        fraction = within / (double)count;
+        return fraction >= o.PeriodicityMinFraction;
+    }
+
+    public void OnRecord(NetEvent record, DetectionContext ctx)
+    {
+    }
+
+    public void OnFinish(DetectionContext ctx)
+    {
+    }
+
+    public void EvictBefore(int window)
+    {
+        List<TupleKey>? stale = null;
+        foreach (var (key, state) in _tuples)
+        {
+            if (state.Window < window) (stale ??= new()).Add(key);
+        }
+
+        if (stale is null) return;
+        foreach (var key in stale) _tuples.Remove(key);
+    }
+
+    private readonly record struct TupleKey(IpAddr Source, IpAddr Destination, ushort Port, Protocol Protocol);
+
+    /// <summary>One tuple in one window: connection count, last start, and a ring of recent gaps.</summary>
+    internal sealed class TupleState
+    {
+        private readonly double[] _gaps = new double[MaxGaps];
+        private int _next;
+        private double _last = double.NaN;
+
+        public int Window { get; private set; } = -1;
+
+        public long Connections { get; private set; }
+
+        public int GapCount { get; private set; }
+
+        public long NextReportAt { get; set; }
+
+        public List<string> Uids { get; } = new();
+
+        public void Reset(int window)
+        {
+            Window = window;
+            Connections = 0;
+            GapCount = 0;
+            NextReportAt = 0;
+            _next = 0;
+            _last = double.NaN;
+            Uids.Clear();
+        }
+
+        /// <summary>Adds a connection start; false (and nothing counted) when it is older than the last one.</summary>
+        public bool Add(double timestamp)
+        {
+            if (!double.IsNaN(_last))
+            {
+                double gap = timestamp - _last;
+                if (gap < 0) return false;
+                _gaps[_next] = gap;
+                _next = (_next + 1) % MaxGaps;
+                if (GapCount < MaxGaps) GapCount++;
+            }
+
+            _last = timestamp;
+            Connections++;
+            return true;
+        }
+
+        public int CopyGaps(Span<double> destination)
+        {
+            _gaps.AsSpan(0, GapCount).CopyTo(destination);
+            return GapCount;
+        }
+    }
+}
