@@ -8,6 +8,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using SlipsP2P.Libp2p.Crypto;
+using SlipsP2P.Libp2p.Gossipsub.Router;
 using SlipsP2P.Libp2p.Gossipsub.Rpc;
 
 namespace SlipsP2P.Libp2p.Gossipsub;
@@ -123,7 +124,7 @@ public static class PubsubSigning
         {
             Prefix.CopyTo(input);
             message.WriteSignedPart(input[Prefix.Length..]);
-            if (!key.Verify(input[..length], message.Signature)) return SignatureStatus.InvalidSignature;
+            if (!VerificationKeyCache.Verify(from, key, input[..length], message.Signature)) return SignatureStatus.InvalidSignature;
         }
         finally
         {
