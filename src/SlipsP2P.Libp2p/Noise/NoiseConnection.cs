@@ -74,6 +74,7 @@ public sealed class NoiseConnection : IDuplexPipe, IAsyncDisposable
         var output = _inbound.Writer;
         Exception? error = null;
         byte[]? scratch = null;
+        byte[]? plain = null;
         try
         {
             while (true)
@@ -99,10 +100,11 @@ public sealed class NoiseConnection : IDuplexPipe, IAsyncDisposable
                             ciphertext = scratch.AsSpan(0, (int)message.Length);
                         }
 
-                        int plainLength = ciphertext.Length - NoiseCipherState.TagLength;
-                        var span = output.GetSpan(Math.Max(plainLength, 1));
-                        _receive.Decrypt(ReadOnlySpan<byte>.Empty, ciphertext, span);
-                        output.Advance(plainLength);
+                        // Decrypt into a pooled buffer and copy into the pipe's pooled segments: asking the pipe for
+                        // one 64 KiB span would allocate an unpooled array per frame.
+                        plain ??= ArrayPool<byte>.Shared.Rent(NoiseFrame.MaxPlaintextLength);
+                        int plainLength = _receive.Decrypt(ReadOnlySpan<byte>.Empty, ciphertext, plain);
+                        output.Write(plain.AsSpan(0, plainLength));
                     }
 
                     if (result.IsCompleted)
@@ -129,6 +131,7 @@ public sealed class NoiseConnection : IDuplexPipe, IAsyncDisposable
         finally
         {
             if (scratch is not null) ArrayPool<byte>.Shared.Return(scratch);
+            if (plain is not null) ArrayPool<byte>.Shared.Return(plain, clearArray: true);
             await output.CompleteAsync(error).ConfigureAwait(false);
             await input.CompleteAsync().ConfigureAwait(false);
         }
@@ -139,6 +142,7 @@ public sealed class NoiseConnection : IDuplexPipe, IAsyncDisposable
         var input = _outbound.Reader;
         var output = _transport.Output;
         Exception? error = null;
+        byte[]? frame = null;
         try
         {
             while (true)
@@ -152,10 +156,10 @@ public sealed class NoiseConnection : IDuplexPipe, IAsyncDisposable
                     {
                         int chunk = Math.Min(span.Length, NoiseFrame.MaxPlaintextLength);
                         int frameLength = chunk + NoiseCipherState.TagLength;
-                        var dst = output.GetSpan(NoiseFrame.HeaderLength + frameLength);
-                        NoiseFrame.WriteHeader(frameLength, dst);
-                        _send.Encrypt(ReadOnlySpan<byte>.Empty, span[..chunk], dst[NoiseFrame.HeaderLength..]);
-                        output.Advance(NoiseFrame.HeaderLength + frameLength);
+                        frame ??= ArrayPool<byte>.Shared.Rent(NoiseFrame.HeaderLength + NoiseFrame.MaxMessageLength);
+                        NoiseFrame.WriteHeader(frameLength, frame);
+                        _send.Encrypt(ReadOnlySpan<byte>.Empty, span[..chunk], frame.AsSpan(NoiseFrame.HeaderLength));
+                        output.Write(frame.AsSpan(0, NoiseFrame.HeaderLength + frameLength));
                         span = span[chunk..];
                     }
                 }
@@ -178,6 +182,7 @@ public sealed class NoiseConnection : IDuplexPipe, IAsyncDisposable
         }
         finally
         {
+            if (frame is not null) ArrayPool<byte>.Shared.Return(frame);
             await input.CompleteAsync(error).ConfigureAwait(false);
             await output.CompleteAsync().ConfigureAwait(false);
         }
