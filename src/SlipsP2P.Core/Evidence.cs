@@ -98,4 +98,27 @@ public static class EvidenceTypes
     public const string ArpScan = "ARP_SCAN";
     public const string P2PReport = "P2P_REPORT";
     public const string MaliciousIpFromP2PNetwork = "MALICIOUS_IP_FROM_P2P_NETWORK";
+    public const string ConnectionWithoutDns = "CONNECTION_WITHOUT_DNS";
+    public const string DnsWithoutConnection = "DNS_WITHOUT_CONNECTION";
+    public const string DataUpload = "DATA_UPLOAD";
+    public const string NxdomainBurst = "DGA_NXDOMAINS";
+    public const string HighEntropyDnsAnswer = "HIGH_ENTROPY_DNS_ANSWER";
+    public const string NonHttpPort80Connection = "NON_HTTP_PORT_80_CONNECTION";
+    public const string NonSslPort443Connection = "NON_SSL_PORT_443_CONNECTION";
+    public const string SelfSignedCertificate = "SELF_SIGNED_CERTIFICATE";
+    public const string IncompatibleCn = "INCOMPATIBLE_CN";
+    public const string CnUrlMismatch = "CN_URL_MISMATCH";
+    public const string MaliciousJa3 = "MALICIOUS_JA3";
+    public const string MaliciousJa3s = "MALICIOUS_JA3S";
+    public const string UnsolicitedArp = "UNSOLICITED_ARP";
+    public const string ArpOutsideLocalnet = "ARP_OUTSIDE_LOCALNET";
+    public const string ConnectionToPrivateIp = "CONNECTION_TO_PRIVATE_IP";
+    public const string Port0Connection = "PORT_0_CONNECTION";
+    public const string SmtpLoginBruteforce = "SMTP_LOGIN_BRUTEFORCE";
+    public const string Login = "LOGIN";
+    public const string ThreatIntelligenceToBlacklistedIp = "THREAT_INTELLIGENCE_TO_BLACKLISTED_IP";
+    public const string ThreatIntelligenceFromBlacklistedIp = "THREAT_INTELLIGENCE_FROM_BLACKLISTED_IP";
+    public const string ThreatIntelligenceBlacklistedDomain = "THREAT_INTELLIGENCE_BLACKLISTED_DOMAIN";
+    public const string ThreatIntelligenceBlacklistedDnsAnswer = "THREAT_INTELLIGENCE_BLACKLISTED_DNS_ANSWER";
+    public const string ThreatIntelligenceBlacklistedAsn = "THREAT_INTELLIGENCE_BLACKLISTED_ASN";
 }

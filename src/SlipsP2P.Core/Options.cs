@@ -39,6 +39,15 @@ public sealed class AnalysisOptions
     /// <summary>Detector thresholds.</summary>
     public DetectorOptions Detectors { get; set; } = new();
 
+    /// <summary>Flow-alert heuristic thresholds (flow_alerts, arp, DHCP).</summary>
+    public FlowAlertOptions FlowAlerts { get; set; } = new();
+
+    /// <summary>Threat intelligence files and feeds.</summary>
+    public ThreatIntelligenceOptions ThreatIntelligence { get; set; } = new();
+
+    /// <summary>HTTPS anomaly detection baselines.</summary>
+    public HttpsAnomalyOptions HttpsAnomaly { get; set; } = new();
+
     /// <summary>[whitelists.enable_local_whitelist]</summary>
     public bool EnableLocalWhitelist { get; set; } = true;
 
@@ -53,6 +62,9 @@ public sealed class AnalysisOptions
         if (!(EvidenceDetectionThreshold > 0)) errors.Add($"{nameof(EvidenceDetectionThreshold)} (detection.evidence_detection_threshold) must be positive, got {EvidenceDetectionThreshold}");
         if (!(TcpInactivityTimeout > 0) || !(UdpInactivityTimeout > 0) || !(IcmpInactivityTimeout > 0)) errors.Add("inactivity timeouts must be positive");
         errors.AddRange(Detectors.Validate());
+        errors.AddRange(FlowAlerts.Validate());
+        errors.AddRange(ThreatIntelligence.Validate());
+        errors.AddRange(HttpsAnomaly.Validate());
         return errors;
     }
 }

@@ -78,6 +78,7 @@ public sealed class AnalysisPipeline : IEventSink
             new LongConnectionDetector(),
             new PeriodicityDetector(),
         };
+        detectors.AddRange(SlipsP2P.Detection.Detectors.FlowAlerts.CatalogueDetectors.Create(options));
         if (options.Detectors.MarkovModelsDirectory.Length > 0) detectors.Add(MarkovDetector.FromDirectory(options.Detectors.MarkovModelsDirectory));
         return detectors;
     }

@@ -1,0 +1,118 @@
+namespace SlipsP2P.Core;
+
+/// <summary>
+/// Thresholds of Slips' flow_alerts heuristics, ARP, DHCP and DNS checks (config/slips.yaml sections flow_alerts,
+/// arp, network_discovery). Defaults are Slips' (reference notes section 4).
+/// </summary>
+public sealed class FlowAlertOptions
+{
+    /// <summary>[flow_alerts.data_exfiltration_threshold] megabytes uploaded to one IP in a window (Slips: 500).</summary>
+    public double DataUploadMegabytes { get; set; } = 500;
+
+    /// <summary>[flow_alerts.data_exfiltration_flow_threshold] megabytes uploaded in one flow (Slips: 100).</summary>
+    public double DataUploadFlowMegabytes { get; set; } = 100;
+
+    /// <summary>[flow_alerts.entropy_threshold] Shannon entropy (bits per char) of a DNS TXT answer (Slips: 5).</summary>
+    public double EntropyThreshold { get; set; } = 5;
+
+    /// <summary>[flow_alerts.reconnection_attempts] not-established flows to one IP:port before evidence (Slips: 5).</summary>
+    public int ReconnectionAttempts { get; set; } = 5;
+
+    /// <summary>[flow_alerts.nxdomain_threshold] NXDOMAIN answers per profile and window (Slips: 10, then every 5).</summary>
+    public int NxdomainThreshold { get; set; } = 10;
+
+    /// <summary>[flow_alerts.dns_without_connection_wait] seconds of traffic time a resolution waits for a connection (Slips: 1800).</summary>
+    public double DnsWithoutConnectionWait { get; set; } = 1800;
+
+    /// <summary>[flow_alerts.service_mismatch_wait] seconds a port 80/443 flow waits for its HTTP/TLS record (Slips: 300).</summary>
+    public double ServiceMismatchWait { get; set; } = 300;
+
+    /// <summary>[flow_alerts.ports_file] the known-ports list (port,protocol,name) used by the unknown-port check.</summary>
+    public string PortsFile { get; set; } = "config/ports.csv";
+
+    /// <summary>[flow_alerts.smtp_bad_logins] failed SMTP logins within <see cref="SmtpSeconds"/> (Slips: 3).</summary>
+    public int SmtpBadLogins { get; set; } = 3;
+
+    /// <summary>[flow_alerts.smtp_seconds] the SMTP brute-force window in seconds (Slips: 10).</summary>
+    public double SmtpSeconds { get; set; } = 10;
+
+    /// <summary>[arp.scan_min_targets] distinct ARP targets within <see cref="ArpScanSeconds"/> (Slips: 5).</summary>
+    public int ArpScanMinTargets { get; set; } = 5;
+
+    /// <summary>[arp.scan_seconds] the ARP scan window in seconds (Slips: 30).</summary>
+    public double ArpScanSeconds { get; set; } = 30;
+
+    /// <summary>[network_discovery.dhcp_scan_min_addresses] distinct requested addresses per client and window (Slips: 4, then every 4).</summary>
+    public int DhcpScanMinAddresses { get; set; } = 4;
+
+    /// <summary>Checks the values; returns the problems, empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (!(DataUploadMegabytes > 0) || !(DataUploadFlowMegabytes > 0)) errors.Add("flow_alerts.data_exfiltration thresholds must be positive");
+        if (!(EntropyThreshold > 0)) errors.Add($"{nameof(EntropyThreshold)} must be positive");
+        if (ReconnectionAttempts < 1) errors.Add($"{nameof(ReconnectionAttempts)} must be at least 1");
+        if (NxdomainThreshold < 1) errors.Add($"{nameof(NxdomainThreshold)} must be at least 1");
+        if (!(DnsWithoutConnectionWait > 0) || !(ServiceMismatchWait > 0)) errors.Add("waits must be positive");
+        if (SmtpBadLogins < 1 || !(SmtpSeconds > 0)) errors.Add("SMTP brute-force thresholds must be positive");
+        if (ArpScanMinTargets < 2 || !(ArpScanSeconds > 0)) errors.Add($"{nameof(ArpScanMinTargets)} must be at least 2 and {nameof(ArpScanSeconds)} positive");
+        if (DhcpScanMinAddresses < 2) errors.Add($"{nameof(DhcpScanMinAddresses)} must be at least 2");
+        return errors;
+    }
+}
+
+/// <summary>Threat intelligence settings (config/slips.yaml section threatintelligence).</summary>
+public sealed class ThreatIntelligenceOptions
+{
+    /// <summary>[threatintelligence.enabled] match traffic against IoCs.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>[threatintelligence.local_threat_intelligence_dir] directory of local IoC files in Slips' CSV format.</summary>
+    public string LocalDirectory { get; set; } = "config/ti";
+
+    /// <summary>[threatintelligence.ti_files] the remote feeds list ("url,threat level,tags").</summary>
+    public string FeedsFile { get; set; } = "config/ti/feeds/TI_feeds.csv";
+
+    /// <summary>[threatintelligence.cache_dir] where downloaded feeds and their ETag/Last-Modified are kept.</summary>
+    public string CacheDirectory { get; set; } = "config/ti/cache";
+
+    /// <summary>[threatintelligence.TI_files_update_period] seconds between feed refreshes of a running node (Slips: 86400).</summary>
+    public double UpdatePeriod { get; set; } = 86400;
+
+    /// <summary>Checks the values; returns the problems, empty when valid.</summary>
+    public IReadOnlyList<string> Validate() =>
+        UpdatePeriod >= 60 ? Array.Empty<string>() : [$"{nameof(UpdatePeriod)} (threatintelligence.TI_files_update_period) must be at least 60 seconds"];
+}
+
+/// <summary>HTTPS anomaly detection settings (config/slips.yaml section anomaly_detection_https, Slips' names).</summary>
+public sealed class HttpsAnomalyOptions
+{
+    /// <summary>[anomaly_detection_https.training_hours] hours of traffic per host used to fit the first baseline (Slips: 2).</summary>
+    public double TrainingHours { get; set; } = 2;
+
+    /// <summary>[anomaly_detection_https.flow_zscore_threshold] |z| of one flow's bytes or duration that is anomalous (Slips: 3.5).</summary>
+    public double FlowZScoreThreshold { get; set; } = 3.5;
+
+    /// <summary>[anomaly_detection_https.hourly_zscore_threshold] |z| of an hour's flow count or bytes that is anomalous (Slips: 3).</summary>
+    public double HourlyZScoreThreshold { get; set; } = 3.0;
+
+    /// <summary>[anomaly_detection_https.drift_alpha] EWMA weight with which normal observations move the baseline (Slips: 0.05).</summary>
+    public double DriftAlpha { get; set; } = 0.05;
+
+    /// <summary>[anomaly_detection_https.suspicious_alpha] EWMA weight of anomalous observations (Slips: 0.005): they barely move it.</summary>
+    public double SuspiciousAlpha { get; set; } = 0.005;
+
+    /// <summary>[anomaly_detection_https.min_baseline_points] flows a baseline needs before it judges (Slips: 6).</summary>
+    public int MinBaselinePoints { get; set; } = 6;
+
+    /// <summary>Checks the values; returns the problems, empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (!(TrainingHours >= 0)) errors.Add($"{nameof(TrainingHours)} must not be negative");
+        if (!(FlowZScoreThreshold > 0) || !(HourlyZScoreThreshold > 0)) errors.Add("z-score thresholds must be positive");
+        if (!(DriftAlpha > 0 && DriftAlpha < 1) || !(SuspiciousAlpha > 0 && SuspiciousAlpha < 1)) errors.Add("alphas must be in (0, 1)");
+        if (MinBaselinePoints < 2) errors.Add($"{nameof(MinBaselinePoints)} must be at least 2");
+        return errors;
+    }
+}

@@ -1,0 +1,41 @@
+using SlipsP2P.Detection.Detectors.FlowAlerts;
+
+namespace SlipsP2P.Detection.Detectors.Connections;
+
+/// <summary>
+/// Connection without a preceding DNS resolution (Slips' conn <c>check_connection_without_dns_resolution</c>): an
+/// established TCP connection to a public address that no DNS answer in the traffic named. INFO, confidence 0.8, once
+/// per destination and window. DNS, NTP, DHCP and other infrastructure ports are skipped, as Slips does.
+/// </summary>
+public sealed class ConnectionWithoutDnsDetector : HeuristicDetector
+{
+    private readonly HashSet<(IpAddr, IpAddr, int)> _reported = new();
+    private bool _sawDns;
+
+    public override string Name => "connection_without_dns";
+
+    public override void OnRecord(NetEvent record, DetectionContext ctx)
+    {
+        if (record is DnsRecord) _sawDns = true;
+    }
+
+    public override void OnFlow(FlowRecord flow, DetectionContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(flow);
+        ArgumentNullException.ThrowIfNull(ctx);
+        if (flow.Service.Contains("dns", StringComparison.OrdinalIgnoreCase) || flow.DestinationPort is 53 or 5353 or 123 or 67 or 68 or 137) _sawDns = true;
+        // Without any DNS in the input (a capture of one host's non-DNS traffic, a flow file with no dns.log)
+        // every connection would match: Slips has the same blind spot; we stay silent instead.
+        if (!_sawDns) return;
+        if (!flow.Established || flow.Protocol != Protocol.Tcp) return;
+        var dst = flow.Destination;
+        if (dst.IsPrivate || dst.IsSpecial || dst.IsBroadcast || !Addresses.IsScanTarget(dst)) return;
+        if (ctx.WasResolved(dst)) return;
+        if (_reported.Count > 100_000) _reported.Clear();
+        if (!_reported.Add((flow.Source, dst, ctx.TimeWindow))) return;
+        ctx.Raise(Make(flow, EvidenceTypes.ConnectionWithoutDns, ThreatLevel.Info, 0.8,
+            $"A connection without DNS resolution to IP: {dst} on port {flow.DestinationPort}/{flow.Protocol.ToName()}.", flow.Protocol));
+    }
+
+    public override void EvictBefore(int window) => _reported.RemoveWhere(k => k.Item3 < window);
+}

@@ -1,0 +1,81 @@
+using SlipsP2P.Detection.Detectors.FlowAlerts;
+
+namespace SlipsP2P.Detection.Detectors.Connections;
+
+/// <summary>
+/// Non-HTTP traffic on port 80 and non-TLS traffic on port 443 (Slips' conn <c>check_non_http_port_80_conns</c> and
+/// <c>check_non_ssl_port_443_conns</c>): an established TCP flow with payload to port 80 (443) whose service is not
+/// HTTP (TLS) and for which no HTTP (TLS) record with the same uid arrives within
+/// <see cref="FlowAlertOptions.ServiceMismatchWait"/> seconds of traffic time. MEDIUM, confidence 0.8.
+/// </summary>
+public sealed class ServiceMismatchDetector : HeuristicDetector
+{
+    private const int MaxPending = 100_000;
+
+    private readonly TwoGenerationSet<string> _httpUids = new(65536);
+    private readonly TwoGenerationSet<string> _tlsUids = new(65536);
+    private readonly Queue<FlowRecord> _pending = new();
+    private readonly HashSet<(IpAddr, IpAddr, ushort)> _reported = new();
+
+    public override string Name => "service_mismatch";
+
+    /// <summary>Candidates dropped because too many were waiting.</summary>
+    public long Dropped { get; private set; }
+
+    public override void OnRecord(NetEvent record, DetectionContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(ctx);
+        if (record.Uid.Length > 0)
+        {
+            if (record is HttpRecord) _httpUids.Add(record.Uid);
+            else if (record is TlsRecord) _tlsUids.Add(record.Uid);
+        }
+
+        Expire(record.Timestamp, ctx);
+    }
+
+    public override void OnFlow(FlowRecord flow, DetectionContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(flow);
+        ArgumentNullException.ThrowIfNull(ctx);
+        Expire(flow.Timestamp, ctx);
+        if (flow.Protocol != Protocol.Tcp || !flow.Established || flow.DestinationPort is not (80 or 443)) return;
+        if (flow.SourceBytes + flow.DestinationBytes <= 0) return;
+        if (flow.DestinationPort == 80 && flow.Service.Contains("http", StringComparison.OrdinalIgnoreCase)) return;
+        if (flow.DestinationPort == 443 && (flow.Service.Contains("ssl", StringComparison.OrdinalIgnoreCase)
+                                            || flow.Service.Contains("tls", StringComparison.OrdinalIgnoreCase)
+                                            || flow.Service.Contains("quic", StringComparison.OrdinalIgnoreCase))) return;
+        if (flow.Uid.Length == 0 && flow.Service.Length == 0) return;
+        if (_pending.Count >= MaxPending)
+        {
+            Dropped++;
+            return;
+        }
+
+        _pending.Enqueue(flow);
+    }
+
+    public override void OnFinish(DetectionContext ctx) => Expire(double.PositiveInfinity, ctx);
+
+    private void Expire(double now, DetectionContext ctx)
+    {
+        double wait = ctx.Options.FlowAlerts.ServiceMismatchWait;
+        while (_pending.Count > 0 && _pending.Peek().Timestamp + wait < now)
+        {
+            var flow = _pending.Dequeue();
+            bool port80 = flow.DestinationPort == 80;
+            if (flow.Uid.Length > 0 && (port80 ? _httpUids.Contains(flow.Uid) : _tlsUids.Contains(flow.Uid))) continue;
+            if (_reported.Count > 100_000) _reported.Clear();
+            if (!_reported.Add((flow.Source, flow.Destination, flow.DestinationPort))) continue;
+            int window = ctx.Windows.Number(flow.Timestamp);
+            var e = port80
+                ? Make(flow, EvidenceTypes.NonHttpPort80Connection, ThreatLevel.Medium, 0.8,
+                    $"non-HTTP established connection to port 80. destination IP: {flow.Destination}", Protocol.Tcp)
+                : Make(flow, EvidenceTypes.NonSslPort443Connection, ThreatLevel.Medium, 0.8,
+                    $"non-SSL established connection to port 443. destination IP: {flow.Destination}", Protocol.Tcp);
+            e.TimeWindow = window;
+            ctx.Raise(e);
+        }
+    }
+}
