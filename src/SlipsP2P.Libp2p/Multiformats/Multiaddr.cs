@@ -292,7 +292,7 @@ public sealed class Multiaddr : IEquatable<Multiaddr>
         value = [];
         if (proto == MultiaddrProtocol.Ip4)
         {
-            if (!IPAddress.TryParse(text, out var a) || a.AddressFamily != AddressFamily.InterNetwork || text.Count(c => c == '.') != 3) return false;
+            if (!IPAddress.TryParse(text, out var a) || a.AddressFamily != AddressFamily.InterNetwork || text.AsSpan().Count('.') != 3) return false;
             value = a.GetAddressBytes();
             return true;
         }
