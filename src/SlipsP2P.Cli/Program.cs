@@ -10,6 +10,7 @@ internal static class Program
         var root = AnalyzeCommand.Build();
         root.Subcommands.Add(ToolsCommand.Build());
         root.Subcommands.Add(P2pCommand.Build());
+        root.Subcommands.Add(ModelsCommand.Build());
         root.Description = "SlipsP2P: behavioural intrusion detection on captures and flow files (pcap, pcapng, Zeek, Argus, Suricata, nfdump), " +
                            "with Slips' inputs, flags and outputs.";
         try

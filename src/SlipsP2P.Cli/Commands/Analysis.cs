@@ -92,7 +92,17 @@ internal static class Analysis
         var counter = new AlertCounter();
         using var log = AlertLogWriter.Create(Path.Combine(outDir, "alerts.log"));
         using var json = IdmefWriter.Create(Path.Combine(outDir, "alerts.json"));
-        var pipeline = new AnalysisPipeline(options, new AlertFanOut(log, json, counter), NeutralThresholdFactor.Instance, whitelist, detect: !request.NoDetection);
+        AnalysisPipeline pipeline;
+        try
+        {
+            pipeline = new AnalysisPipeline(options, new AlertFanOut(log, json, counter), NeutralThresholdFactor.Instance, whitelist, detect: !request.NoDetection);
+        }
+        catch (InvalidDataException e)
+        {
+            // A detector's files (models) are unreadable: the message names the file.
+            stderr.WriteLine("slips: " + e.Message);
+            return ExitCodes.UsageError;
+        }
 
         using var flowWriter = request.WriteFlows ? new ZeekFlowTee(outDir, pipeline) : null;
         IEventSink sink = flowWriter is not null ? flowWriter : pipeline;

@@ -59,13 +59,23 @@ internal static class AnalyzeCommand
             HelpName = "TYPE",
         };
         inputType.AcceptOnlyFromAmong("argus", "zeek", "suricata", "pcap", "nfdump");
+        var markovModels = new Option<string>("-m", "--markov-models")
+        {
+            Description = "Behavioural Markov models: compare each tuple's letters with the models (*.json) in DIR, e.g. -m config/models (sets markov.models_dir).",
+            HelpName = "DIR",
+        };
+        var minLetters = new Option<int?>("-a", "--min-letters")
+        {
+            Description = "Letters a tuple needs before the Markov models judge it (default 3; sets markov.min_letters).",
+            HelpName = "N",
+        };
         var noProgress = new Option<bool>("--no-progress")
         {
             Description = "Do not show a progress bar (none is shown when the output is not a terminal).",
         };
 
         var root = new RootCommand();
-        foreach (var o in new Option[] { file, output, config, window, noDetection, printTuples, anonymize, set, writeFlows, inputType, noProgress })
+        foreach (var o in new Option[] { file, output, config, window, noDetection, printTuples, anonymize, set, writeFlows, inputType, noProgress, markovModels, minLetters })
         {
             root.Options.Add(o);
         }
@@ -81,7 +91,7 @@ internal static class AnalyzeCommand
                 NoDetection = parse.GetValue(noDetection),
                 PrintTuples = parse.GetValue(printTuples),
                 Anonymize = parse.GetValue(anonymize),
-                Overrides = parse.GetValue(set) ?? [],
+                Overrides = MarkovOverrides(parse.GetValue(set) ?? [], parse.GetValue(markovModels), parse.GetValue(minLetters)),
                 WriteFlows = parse.GetValue(writeFlows),
                 InputType = parse.GetValue(inputType),
                 NoProgress = parse.GetValue(noProgress),
@@ -89,6 +99,15 @@ internal static class AnalyzeCommand
             return Analysis.Run(request, Console.Out, Console.Error);
         });
         return root;
+    }
+
+    /// <summary>-m and -a are shorthands for their configuration keys, applied after --set.</summary>
+    private static string[] MarkovOverrides(string[] overrides, string? modelsDir, int? minLetters)
+    {
+        var all = new List<string>(overrides);
+        if (!string.IsNullOrEmpty(modelsDir)) all.Add("markov.models_dir=" + modelsDir);
+        if (minLetters is { } n) all.Add("markov.min_letters=" + n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return all.ToArray();
     }
 }
 
