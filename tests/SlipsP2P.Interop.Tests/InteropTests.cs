@@ -111,6 +111,36 @@ public sealed class InteropTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task InlineMuxerNegotiation_BothDirections_ConnectIdentifyPing()
+    {
+        // Arrange: a host that offers /yamux/1.0.0 in its Noise extensions; js always does, so the muxer
+        // multistream round is skipped on both sides.
+        using var key = Ed25519KeyPair.Generate();
+        await using var inline = new Libp2pHost(key, new Libp2pHostOptions { InlineMuxerNegotiation = true });
+        var opened = new TaskCompletionSource<Libp2pConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
+        inline.ConnectionOpened += (_, c) =>
+        {
+            if (c.Direction == ConnectionDirection.Inbound) opened.TrySetResult(c);
+        };
+        var addr = await inline.ListenAsync(Multiaddr.Parse("/ip4/127.0.0.1/tcp/0"), Ct).WaitAsync(s_step, Ct);
+        _js = await JsPeer.StartAsync("--no-pubsub --seed alice");
+
+        // Act + Assert: we dial js.
+        var outbound = await inline.DialAsync(Multiaddr.Parse(_js.ListenAddress), Ct).WaitAsync(s_step, Ct);
+        Assert.NotNull(await outbound.Identified.WaitAsync(s_step, Ct));
+        Assert.True(await outbound.PingAsync(Ct).WaitAsync(s_step, Ct) > TimeSpan.Zero);
+        await outbound.CloseAsync().AsTask().WaitAsync(s_step, Ct);
+
+        // js dials us.
+        await _js.SendAsync($"dial {addr.WithPeerId(inline.PeerId)}");
+        var inbound = await opened.Task.WaitAsync(s_step, Ct);
+        Assert.NotNull(await inbound.Identified.WaitAsync(s_step, Ct));
+        await _js.SendAsync("ping " + inline.PeerId);
+        await _js.WaitForAsync(e => JsPeer.Is(e, "ping") && JsPeer.Str(e, "peer") == inline.PeerId.ToString(), s_step);
+        Assert.DoesNotContain(_js.Events, e => JsPeer.Is(e, "error"));
+    }
+
+    [Fact]
     public async Task EchoStreams_BothDirections_MegabytesThroughYamuxWindows()
     {
         // Arrange: js dials us; both sides serve an echo protocol.

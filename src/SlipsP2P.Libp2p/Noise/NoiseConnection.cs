@@ -19,8 +19,10 @@ public sealed class NoiseConnection : IDuplexPipe, IAsyncDisposable
     private Task _readLoop = Task.CompletedTask;
     private Task _writeLoop = Task.CompletedTask;
 
-    internal NoiseConnection(IDuplexPipe transport, NoiseCipherState send, NoiseCipherState receive, PublicKey remoteKey, PeerId remotePeer)
+    internal NoiseConnection(IDuplexPipe transport, NoiseCipherState send, NoiseCipherState receive, PublicKey remoteKey, PeerId remotePeer,
+        IReadOnlyList<string> remoteStreamMuxers)
     {
+        RemoteStreamMuxers = remoteStreamMuxers;
         _transport = transport;
         _send = send;
         _receive = receive;
@@ -33,6 +35,9 @@ public sealed class NoiseConnection : IDuplexPipe, IAsyncDisposable
 
     /// <summary>The authenticated remote peer id.</summary>
     public PeerId RemotePeer { get; }
+
+    /// <summary>The stream muxers the remote offered in its handshake extensions (empty when it sent none).</summary>
+    public IReadOnlyList<string> RemoteStreamMuxers { get; }
 
     /// <summary>Decrypted bytes from the remote.</summary>
     public PipeReader Input => _inbound.Reader;

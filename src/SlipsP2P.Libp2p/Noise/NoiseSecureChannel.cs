@@ -24,14 +24,23 @@ public static class NoiseSecureChannel
     /// <param name="identity">The local identity key used to sign the static key.</param>
     /// <param name="expectedRemote">When dialing /p2p/&lt;id&gt;, the id the remote must prove.</param>
     /// <param name="cancellationToken">Cancels the handshake.</param>
-    public static async Task<NoiseConnection> HandshakeAsync(IDuplexPipe transport, bool initiator, Ed25519KeyPair identity,
+    public static Task<NoiseConnection> HandshakeAsync(IDuplexPipe transport, bool initiator, Ed25519KeyPair identity,
         PeerId? expectedRemote, CancellationToken cancellationToken)
+        => HandshakeAsync(transport, initiator, identity, expectedRemote, [], cancellationToken);
+
+    /// <summary>
+    /// Runs the handshake, offering <paramref name="streamMuxers"/> in the payload's extensions (inlined muxer
+    /// negotiation, sent in messages 2 and 3 as js does). An empty list sends no extensions.
+    /// </summary>
+    public static async Task<NoiseConnection> HandshakeAsync(IDuplexPipe transport, bool initiator, Ed25519KeyPair identity,
+        PeerId? expectedRemote, IReadOnlyList<string> streamMuxers, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(streamMuxers);
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(identity);
         using var staticKey = NoiseKeyPair.Generate();
         using var hs = new NoiseHandshakeState(initiator, ReadOnlySpan<byte>.Empty, staticKey);
-        byte[] localPayload = CreatePayload(identity, staticKey.PublicKey).Encode();
+        byte[] localPayload = (CreatePayload(identity, staticKey.PublicKey) with { StreamMuxers = streamMuxers }).Encode();
         NoiseHandshakePayload? remotePayload = null;
         (PublicKey Key, PeerId Peer)? verified = null;
         while (!hs.IsComplete)
@@ -64,7 +73,7 @@ public static class NoiseSecureChannel
         if (verified is not { } v) throw new NoiseException("remote sent no Noise handshake payload");
         var (remoteKey, remotePeer) = v;
         var (send, receive) = hs.Split();
-        var connection = new NoiseConnection(transport, send, receive, remoteKey, remotePeer);
+        var connection = new NoiseConnection(transport, send, receive, remoteKey, remotePeer, remotePayload!.StreamMuxers);
         connection.Start();
         return connection;
     }

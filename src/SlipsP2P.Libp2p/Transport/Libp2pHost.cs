@@ -376,10 +376,26 @@ public sealed partial class Libp2pHost : IAsyncDisposable
         {
             if (outbound) await MultistreamSelect.SelectAsync(raw, [NoiseSecureChannel.ProtocolId], ct).ConfigureAwait(false);
             else await MultistreamSelect.ListenAsync(raw, s_noiseOnly, ct).ConfigureAwait(false);
-            noise = await NoiseSecureChannel.HandshakeAsync(raw, outbound, Identity, expected, ct).ConfigureAwait(false);
+            IReadOnlyList<string> offered = Options.InlineMuxerNegotiation ? [YamuxSession.ProtocolId] : [];
+            noise = await NoiseSecureChannel.HandshakeAsync(raw, outbound, Identity, expected, offered, ct).ConfigureAwait(false);
             if (noise.RemotePeer == PeerId) throw new NoiseException("remote proved our own peer id");
-            if (outbound) await MultistreamSelect.SelectAsync(noise, [YamuxSession.ProtocolId], ct).ConfigureAwait(false);
-            else await MultistreamSelect.ListenAsync(noise, s_yamuxOnly, ct).ConfigureAwait(false);
+            if (offered.Count > 0 && noise.RemoteStreamMuxers.Count > 0)
+            {
+                // Both sides listed muxers: the choice is the first of the initiator's list that both support, and
+                // no multistream round follows. We only speak yamux, so it must be on the remote's list.
+                if (!noise.RemoteStreamMuxers.Contains(YamuxSession.ProtocolId))
+                {
+                    throw new NoiseException($"no common stream muxer; remote offered {string.Join(", ", noise.RemoteStreamMuxers)}");
+                }
+            }
+            else if (outbound)
+            {
+                await MultistreamSelect.SelectAsync(noise, [YamuxSession.ProtocolId], ct).ConfigureAwait(false);
+            }
+            else
+            {
+                await MultistreamSelect.ListenAsync(noise, s_yamuxOnly, ct).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {

@@ -35,6 +35,13 @@ public sealed class Libp2pHostOptions
     /// <summary>Identify's agentVersion.</summary>
     public string AgentVersion { get; set; } = "slips-p2p/0.1.0";
 
+    /// <summary>
+    /// Offer /yamux/1.0.0 in the Noise handshake extensions; when the remote offers muxers too, the post-handshake
+    /// multistream round is skipped (libp2p noise spec, "Early data / stream muxer negotiation"). Default false: js
+    /// falls back to multistream when we send no list, which is the most widely tested path.
+    /// </summary>
+    public bool InlineMuxerNegotiation { get; set; }
+
     /// <summary>yamux settings (keep-alive, windows, stream limits).</summary>
     public YamuxOptions Yamux { get; set; } = new();
 

@@ -125,6 +125,22 @@ public sealed class HostTests : IAsyncLifetime
         await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
     }
 
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public async Task InlineMuxerNegotiation_AnyCombination_ConnectsAndPings(bool dialerInline, bool listenerInline)
+    {
+        var listener = NewHost(new Libp2pHostOptions { InlineMuxerNegotiation = listenerInline });
+        var dialer = NewHost(new Libp2pHostOptions { InlineMuxerNegotiation = dialerInline });
+        AddEcho(listener);
+        var addr = await listener.ListenAsync(Multiaddr.Parse("/ip4/127.0.0.1/tcp/0"), TestContext.Current.CancellationToken).DefaultTimeout();
+        var conn = await dialer.DialAsync(addr, TestContext.Current.CancellationToken).DefaultTimeout();
+        Assert.NotNull(await conn.Identified.DefaultTimeout());
+        await conn.PingAsync(TestContext.Current.CancellationToken).DefaultTimeout();
+        Assert.Equal([7, 7], await EchoAsync(conn, [7, 7]));
+    }
+
     [Fact]
     public async Task Dial_WrongExpectedPeerId_FailsWithNoiseException()
     {
