@@ -242,6 +242,35 @@ public sealed class HostTests : IAsyncLifetime
         await pushed.Task.DefaultTimeout();
     }
 
+    [Theory]
+    [InlineData("foreign-key")]
+    [InlineData("no-key")]
+    [InlineData("oversized")]
+    [InlineData("garbage")]
+    public async Task Identify_MaliciousResponder_IdentifyFailsConnectionSurvives(string kind)
+    {
+        var listener = NewHost();
+        var dialer = NewHost();
+        using var stranger = Ed25519KeyPair.Generate();
+        listener.SetStreamHandler(IdentifyProtocol.ProtocolId, async (s, ct) =>
+        {
+            byte[] body = kind switch
+            {
+                "foreign-key" => new IdentifyMessage { PublicKey = stranger.PublicKey.ToProtobuf(), AgentVersion = "evil" }.Encode(),
+                "no-key" => new IdentifyMessage { AgentVersion = "evil" }.Encode(),
+                "oversized" => new byte[IdentifyMessage.MaxLength + 1],
+                _ => [0x0a, 0xff, 0xff, 0x01],
+            };
+            await SlipsP2P.Libp2p.Protobuf.LengthPrefixed.WriteAsync(s.Output, body, ct);
+        });
+        var addr = await listener.ListenAsync(Multiaddr.Parse("/ip4/127.0.0.1/tcp/0"), TestContext.Current.CancellationToken).DefaultTimeout();
+        var conn = await dialer.DialAsync(addr, TestContext.Current.CancellationToken).DefaultTimeout();
+
+        Assert.Null(await conn.Identified.DefaultTimeout());
+        Assert.Null(conn.Identify);
+        await conn.PingAsync(TestContext.Current.CancellationToken).DefaultTimeout();
+    }
+
     [Fact]
     public void IdentifyMessage_RoundTrip_AllFields()
     {
