@@ -69,6 +69,9 @@ internal static class Analysis
             return ExitCodes.InputError;
         }
 
+        // The Zeek flow writer fills Community ID and AID when it writes a flow; nothing else reads them.
+        if (source is SlipsP2P.Ingest.Pcap.PcapSource pcap) pcap.ComputeFlowIds = false;
+
         using (source)
         {
             string outDir = request.OutputDirectory ?? DefaultOutputDirectory(request.Input);

@@ -61,6 +61,13 @@ public sealed class FlowTable
     /// <summary>Whether DNS/HTTP/TLS/SSH records are extracted.</summary>
     public bool InspectApplications { get; }
 
+    /// <summary>
+    /// Whether each flow record gets its Community ID and AID here (on by default). Two SHA-1 hashes per flow were a
+    /// quarter of the CPU of a capture analysis, and nothing in detection reads them, so a caller that only writes
+    /// them (the Zeek flow writer fills empty ones) turns this off.
+    /// </summary>
+    public bool ComputeFlowIds { get; set; } = true;
+
     /// <summary>Flows currently open.</summary>
     public int ActiveFlows => _index.Count;
 
@@ -585,8 +592,8 @@ public sealed class FlowTable
             History = new string(history[..f.HistoryLength]),
             Established = established,
             SourceMac = f.OrigMac == 0 ? "" : DecodedPacket.FormatMac(f.OrigMac),
-            CommunityId = CommunityId.Compute(f.Orig, f.Resp, f.OrigPort, f.RespPort, f.Protocol),
-            Aid = f.Protocol is 6 or 17 or 1 ? Aid.Compute(f.Start, f.Orig, f.Resp, f.OrigPort, f.RespPort, f.Protocol) : "",
+            CommunityId = ComputeFlowIds ? CommunityId.Compute(f.Orig, f.Resp, f.OrigPort, f.RespPort, f.Protocol) : "",
+            Aid = ComputeFlowIds && (f.Protocol is 6 or 17 or 1) ? Aid.Compute(f.Start, f.Orig, f.Resp, f.OrigPort, f.RespPort, f.Protocol) : "",
             SourceLine = f.FirstPacket,
         };
     }

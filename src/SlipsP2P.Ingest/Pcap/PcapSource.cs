@@ -62,6 +62,9 @@ public sealed class PcapSource : IEventSource
     /// <summary>Whether DNS, HTTP, TLS and SSH records are produced (on by default).</summary>
     public bool InspectApplications { get; init; } = true;
 
+    /// <summary>Whether flow records carry their Community ID and AID (on by default; see <see cref="FlowTable.ComputeFlowIds"/>).</summary>
+    public bool ComputeFlowIds { get; set; } = true;
+
     /// <inheritdoc />
     public void Run(IEventSink sink, CancellationToken cancellationToken)
     {
@@ -69,7 +72,7 @@ public sealed class PcapSource : IEventSource
         CaptureReader reader = _reader ?? _open();
         _reader = null; // a second Run reads the file again from the start
         var counting = new CountingSink(sink, Stats);
-        var table = new FlowTable(_options, counting, InspectApplications);
+        var table = new FlowTable(_options, counting, InspectApplications) { ComputeFlowIds = ComputeFlowIds };
         var frame = default(CapturedFrame);
         var packet = default(DecodedPacket);
         try

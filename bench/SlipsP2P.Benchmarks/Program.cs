@@ -1,0 +1,38 @@
+using BenchmarkDotNet.Running;
+using SlipsP2P.Benchmarks;
+
+// dotnet run -c Release --project bench/SlipsP2P.Benchmarks -- --check-budget [bench/allocation-budget.json]
+//   allocation budget check (exit 1 when exceeded) with a quick throughput line per workload;
+// anything else goes to BenchmarkDotNet, e.g. -- --filter '*' or -- --filter '*FlowTable*'.
+if (args.Length > 0 && args[0] == "--check-budget")
+{
+    string path = args.Length > 1 ? args[1] : Path.Combine(AppContext.BaseDirectory, "allocation-budget.json");
+    return BudgetCheck.Run(path, Console.Out);
+}
+
+if (args.Length > 1 && args[0] == "--loop")
+{
+    // For a profiler (dotnet-trace collect -- ... --loop detection 20): one workload over and over.
+    var w = Workloads.Shared;
+    Func<long> op = args[1] switch
+    {
+        "capture-to-flows" => w.CaptureToFlows,
+        "detection" => w.Detect,
+        "decode" => () => w.DecodeAll(),
+        _ => () => w.ReadPcap(),
+    };
+    double seconds = args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10;
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    long runs = 0;
+    while (clock.Elapsed.TotalSeconds < seconds)
+    {
+        op();
+        runs++;
+    }
+
+    Console.WriteLine($"{args[1]}: {runs} runs in {clock.Elapsed.TotalSeconds:0.0} s");
+    return 0;
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(Workloads).Assembly).Run(args);
+return 0;
