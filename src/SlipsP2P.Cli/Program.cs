@@ -11,6 +11,7 @@ internal static class Program
         root.Subcommands.Add(ToolsCommand.Build());
         root.Subcommands.Add(P2pCommand.Build());
         root.Subcommands.Add(ModelsCommand.Build());
+        root.Subcommands.Add(MlCommand.Build());
         root.Description = "SlipsP2P: behavioural intrusion detection on captures and flow files (pcap, pcapng, Zeek, Argus, Suricata, nfdump), " +
                            "with Slips' inputs, flags and outputs.";
         try

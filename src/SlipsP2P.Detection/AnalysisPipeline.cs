@@ -1,4 +1,5 @@
 using SlipsP2P.Detection.Detectors;
+using SlipsP2P.Detection.Detectors.FlowMl;
 using SlipsP2P.Detection.Detectors.IcmpSweep;
 using SlipsP2P.Detection.Detectors.LongConnection;
 using SlipsP2P.Detection.Detectors.MarkovModels;
@@ -80,6 +81,7 @@ public sealed class AnalysisPipeline : IEventSink
         };
         detectors.AddRange(SlipsP2P.Detection.Detectors.FlowAlerts.CatalogueDetectors.Create(options));
         if (options.Detectors.MarkovModelsDirectory.Length > 0) detectors.Add(MarkovDetector.FromDirectory(options.Detectors.MarkovModelsDirectory));
+        if (options.Detectors.FlowMlModelPath.Length > 0) detectors.Add(new FlowMlDetector(FlowClassifierModel.Load(options.Detectors.FlowMlModelPath)));
         return detectors;
     }
 
