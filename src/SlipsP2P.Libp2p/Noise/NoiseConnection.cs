@@ -45,6 +45,9 @@ public sealed class NoiseConnection : IDuplexPipe, IAsyncDisposable
     /// <summary>Plaintext to encrypt and send.</summary>
     public PipeWriter Output => _outbound.Writer;
 
+    /// <summary>Completes when everything written to <see cref="Output"/> has been encrypted and flushed (or failed).</summary>
+    internal Task WriteCompletion => _writeLoop;
+
     /// <summary>Completes when both loops have ended.</summary>
     public Task Completion => Task.WhenAll(_readLoop, _writeLoop);
 
@@ -189,7 +192,15 @@ public sealed class NoiseConnection : IDuplexPipe, IAsyncDisposable
         {
             if (frame is not null) ArrayPool<byte>.Shared.Return(frame);
             await input.CompleteAsync(error).ConfigureAwait(false);
-            await output.CompleteAsync().ConfigureAwait(false);
+            try
+            {
+                // Completing a stream-backed writer flushes what is left; a dead socket fails that flush.
+                await output.CompleteAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+            {
+                error ??= ex;
+            }
         }
     }
 }

@@ -111,8 +111,20 @@ public sealed class Libp2pConnection : IAsyncDisposable
         }
 
         await Session.DisposeAsync().ConfigureAwait(false);
-        await _noise.DisposeAsync().ConfigureAwait(false);
+
+        // Let the GoAway reach the socket, but never wait on a peer that stopped reading: closing the transport
+        // unblocks any pending write, and only then are the Noise loops awaited.
+        try
+        {
+            await _noise.WriteCompletion.WaitAsync(TimeSpan.FromSeconds(2), _host.TimeProvider).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or IOException or ObjectDisposedException)
+        {
+            // The remote is not reading, or the socket already failed; close anyway.
+        }
+
         if (_transportOwner is not null) await _transportOwner.DisposeAsync().ConfigureAwait(false);
+        await _noise.DisposeAsync().ConfigureAwait(false);
         _identified.TrySetResult(Identify);
     }
 
