@@ -40,15 +40,11 @@ public sealed class BoundedSet<T>
     /// <summary>Adds a value unless it is present or the set is full.</summary>
     public BoundedAdd Add(T value)
     {
+        // Below the cap one hash lookup does both the test and the insert (this runs for every flow).
+        if (_set.Count < Capacity) return _set.Add(value) ? BoundedAdd.Added : BoundedAdd.Present;
         if (_set.Contains(value)) return BoundedAdd.Present;
-        if (_set.Count >= Capacity)
-        {
-            Dropped++;
-            return BoundedAdd.Dropped;
-        }
-
-        _set.Add(value);
-        return BoundedAdd.Added;
+        Dropped++;
+        return BoundedAdd.Dropped;
     }
 
     /// <summary>True when the value is kept.</summary>

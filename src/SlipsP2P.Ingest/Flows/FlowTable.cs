@@ -31,6 +31,7 @@ public sealed class FlowTable
     public const int MaxDnsPackets = 64;
 
     private const double SweepInterval = 1;
+    private const int MaxCachedTexts = 4096;
 
     private readonly AnalysisOptions _options;
     private readonly IEventSink _sink;
@@ -38,6 +39,8 @@ public sealed class FlowTable
     private readonly List<AppState?> _apps = new();
     private readonly Stack<int> _freeApps = new();
     private readonly List<(double FinishTime, double Start, int Slot)> _expired = new();
+    private readonly Dictionary<ulong, string> _historyText = new();
+    private readonly Dictionary<ulong, string> _macText = new();
     private FlowState[] _flows = new FlowState[1024];
     private int _highWater;
     private int[] _free = new int[64];
@@ -567,8 +570,6 @@ public sealed class FlowTable
             ? state is ConnState.S1 or ConnState.SF or ConnState.S2 or ConnState.S3 or ConnState.RSTO or ConnState.RSTR
               || (f.OrigBytes > 0 && f.RespBytes > 0)
             : f.OrigPackets > 0 && f.RespPackets > 0;
-        Span<char> history = stackalloc char[32];
-        for (int i = 0; i < f.HistoryLength; i++) history[i] = (char)f.History[i];
         string uid = FlowUid.Create(_uidSeed, f.Counter);
         return new FlowRecord
         {
@@ -589,13 +590,44 @@ public sealed class FlowTable
             DestinationIpBytes = f.RespIpBytes,
             State = state,
             StateText = state.ToZeek(),
-            History = new string(history[..f.HistoryLength]),
+            History = HistoryText(ref f),
             Established = established,
-            SourceMac = f.OrigMac == 0 ? "" : DecodedPacket.FormatMac(f.OrigMac),
+            SourceMac = f.OrigMac == 0 ? "" : MacText(f.OrigMac),
             CommunityId = ComputeFlowIds ? CommunityId.Compute(f.Orig, f.Resp, f.OrigPort, f.RespPort, f.Protocol) : "",
             Aid = ComputeFlowIds && (f.Protocol is 6 or 17 or 1) ? Aid.Compute(f.Start, f.Orig, f.Resp, f.OrigPort, f.RespPort, f.Protocol) : "",
             SourceLine = f.FirstPacket,
         };
+    }
+
+    /// <summary>
+    /// The history as text. A network has few distinct histories ("ShADadFf", "D", "S"), so the strings are shared
+    /// through a small cache keyed by the history bytes; a full cache just allocates.
+    /// </summary>
+    private string HistoryText(ref FlowState f)
+    {
+        ulong key = 0;
+        int n = f.HistoryLength;
+        if (n == 0) return "";
+        if (n <= 8)
+        {
+            for (int i = 0; i < n; i++) key |= (ulong)f.History[i] << (8 * i);
+            if (_historyText.TryGetValue(key, out string? cached)) return cached;
+        }
+
+        Span<char> history = stackalloc char[32];
+        for (int i = 0; i < n; i++) history[i] = (char)f.History[i];
+        string text = new(history[..n]);
+        if (n <= 8 && _historyText.Count < MaxCachedTexts) _historyText[key] = text;
+        return text;
+    }
+
+    /// <summary>The MAC as text, shared per address (a capture has few distinct MACs).</summary>
+    private string MacText(ulong mac)
+    {
+        if (_macText.TryGetValue(mac, out string? text)) return text;
+        text = DecodedPacket.FormatMac(mac);
+        if (_macText.Count < MaxCachedTexts) _macText[mac] = text;
+        return text;
     }
 
     private static Protocol ToProtocol(byte number) => number switch
