@@ -99,6 +99,9 @@ public sealed class HttpsAnomalyOptions
     /// <summary>[anomaly_detection_https.drift_alpha] EWMA weight with which normal observations move the baseline (Slips: 0.05).</summary>
     public double DriftAlpha { get; set; } = 0.05;
 
+    /// <summary>[anomaly_detection_https.baseline_alpha] EWMA weight of a normal hour in the hourly baselines (Slips: 0.5); hours are rare points, so they need a larger weight than flows.</summary>
+    public double BaselineAlpha { get; set; } = 0.5;
+
     /// <summary>[anomaly_detection_https.suspicious_alpha] EWMA weight of anomalous observations (Slips: 0.005): they barely move it.</summary>
     public double SuspiciousAlpha { get; set; } = 0.005;
 
@@ -111,7 +114,7 @@ public sealed class HttpsAnomalyOptions
         var errors = new List<string>();
         if (!(TrainingHours >= 0)) errors.Add($"{nameof(TrainingHours)} must not be negative");
         if (!(FlowZScoreThreshold > 0) || !(HourlyZScoreThreshold > 0)) errors.Add("z-score thresholds must be positive");
-        if (!(DriftAlpha > 0 && DriftAlpha < 1) || !(SuspiciousAlpha > 0 && SuspiciousAlpha < 1)) errors.Add("alphas must be in (0, 1)");
+        if (!(DriftAlpha > 0 && DriftAlpha < 1) || !(BaselineAlpha > 0 && BaselineAlpha < 1) || !(SuspiciousAlpha > 0 && SuspiciousAlpha < 1)) errors.Add("alphas must be in (0, 1)");
         if (MinBaselinePoints < 2) errors.Add($"{nameof(MinBaselinePoints)} must be at least 2");
         return errors;
     }

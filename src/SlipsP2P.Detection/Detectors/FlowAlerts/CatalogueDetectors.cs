@@ -1,6 +1,7 @@
 using SlipsP2P.Detection.Detectors.Arp;
 using SlipsP2P.Detection.Detectors.Connections;
 using SlipsP2P.Detection.Detectors.Dns;
+using SlipsP2P.Detection.Detectors.HttpsAnomaly;
 using SlipsP2P.Detection.Detectors.ThreatIntelligence;
 using SlipsP2P.Detection.Detectors.Tls;
 using SlipsP2P.Detection.ThreatIntelligence;
@@ -32,6 +33,7 @@ public static class CatalogueDetectors
             new DnsWithoutConnectionDetector(),
             new ArpDetector(),
             new CertificateDetector(),
+            new HttpsAnomalyDetector(),
         };
 
         string portsPath = ConfigFiles.Resolve(options.FlowAlerts.PortsFile);
