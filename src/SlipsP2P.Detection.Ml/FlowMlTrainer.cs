@@ -64,6 +64,7 @@ public static class FlowMlTrainer
             LabelColumnName = nameof(Row.Label),
             FeatureColumnName = nameof(Row.Features),
             L2Regularization = 0.1f,
+            L1Regularization = 0.01f,
         });
         var fitted = trainer.Fit(data);
         var linear = fitted.Model.SubModel;
