@@ -1,8 +1,8 @@
 namespace SlipsP2P.Core;
 
 /// <summary>
-/// Thresholds of Slips' flow_alerts heuristics, ARP, DHCP and DNS checks (config/slips.yaml sections flow_alerts,
-/// arp, network_discovery). Defaults are Slips' (reference notes section 4).
+/// Thresholds of Slips' flow_alerts heuristics, ARP, DHCP and DNS checks (config/slips.yaml sections flow_alerts
+/// and arp). Defaults are Slips' (reference notes section 4).
 /// </summary>
 public sealed class FlowAlertOptions
 {
@@ -30,20 +30,11 @@ public sealed class FlowAlertOptions
     /// <summary>[flow_alerts.ports_file] the known-ports list (port,protocol,name) used by the unknown-port check.</summary>
     public string PortsFile { get; set; } = "config/ports.csv";
 
-    /// <summary>[flow_alerts.smtp_bad_logins] failed SMTP logins within <see cref="SmtpSeconds"/> (Slips: 3).</summary>
-    public int SmtpBadLogins { get; set; } = 3;
-
-    /// <summary>[flow_alerts.smtp_seconds] the SMTP brute-force window in seconds (Slips: 10).</summary>
-    public double SmtpSeconds { get; set; } = 10;
-
     /// <summary>[arp.scan_min_targets] distinct ARP targets within <see cref="ArpScanSeconds"/> (Slips: 5).</summary>
     public int ArpScanMinTargets { get; set; } = 5;
 
     /// <summary>[arp.scan_seconds] the ARP scan window in seconds (Slips: 30).</summary>
     public double ArpScanSeconds { get; set; } = 30;
-
-    /// <summary>[network_discovery.dhcp_scan_min_addresses] distinct requested addresses per client and window (Slips: 4, then every 4).</summary>
-    public int DhcpScanMinAddresses { get; set; } = 4;
 
     /// <summary>Checks the values; returns the problems, empty when valid.</summary>
     public IReadOnlyList<string> Validate()
@@ -54,9 +45,7 @@ public sealed class FlowAlertOptions
         if (ReconnectionAttempts < 1) errors.Add($"{nameof(ReconnectionAttempts)} must be at least 1");
         if (NxdomainThreshold < 1) errors.Add($"{nameof(NxdomainThreshold)} must be at least 1");
         if (!(DnsWithoutConnectionWait > 0) || !(ServiceMismatchWait > 0)) errors.Add("waits must be positive");
-        if (SmtpBadLogins < 1 || !(SmtpSeconds > 0)) errors.Add("SMTP brute-force thresholds must be positive");
         if (ArpScanMinTargets < 2 || !(ArpScanSeconds > 0)) errors.Add($"{nameof(ArpScanMinTargets)} must be at least 2 and {nameof(ArpScanSeconds)} positive");
-        if (DhcpScanMinAddresses < 2) errors.Add($"{nameof(DhcpScanMinAddresses)} must be at least 2");
         return errors;
     }
 }
