@@ -38,7 +38,7 @@ if [ -f tests/interop-js/package-lock.json ] && command -v npm >/dev/null 2>&1; 
 fi
 
 log="$(mktemp)"
-dotnet test SlipsP2P.sln --nologo -v quiet 2>&1 | tee "$log"
+dotnet test SlipsP2P.sln --nologo -v quiet --logger "console;verbosity=minimal" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 
 # One plain closing line for the whole run, summed over the test assemblies.
