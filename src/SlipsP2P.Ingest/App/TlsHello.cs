@@ -32,9 +32,27 @@ public sealed class TlsHello
     /// <summary>The JA3 (client) or JA3S (server) string before hashing.</summary>
     public string FingerprintText { get; private init; } = "";
 
+    /// <summary>Distinct fingerprints whose digest is remembered (a network has few distinct hellos).</summary>
+    public const int MaxCachedFingerprints = 4096;
+
+    // The MD5 of every TLS flow's JA3/JA3S was a fifth of a capture analysis (dotnet-trace on the generated capture);
+    // the same few fingerprint texts repeat, so their digests are shared. Thread-safe: workers share it.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> s_digests = new(StringComparer.Ordinal);
+
     /// <summary>md5 hex of <see cref="FingerprintText"/>.</summary>
+    public string Fingerprint
+    {
+        get
+        {
+            if (s_digests.TryGetValue(FingerprintText, out string? digest)) return digest;
+            digest = Digest(FingerprintText);
+            if (s_digests.Count < MaxCachedFingerprints) s_digests.TryAdd(FingerprintText, digest);
+            return digest;
+        }
+    }
+
 #pragma warning disable CA5351 // JA3 is defined as an MD5 digest; it is a fingerprint, not a security control.
-    public string Fingerprint => Convert.ToHexStringLower(MD5.HashData(Encoding.ASCII.GetBytes(FingerprintText)));
+    private static string Digest(string text) => Convert.ToHexStringLower(MD5.HashData(Encoding.ASCII.GetBytes(text)));
 #pragma warning restore CA5351
 
     /// <summary>The negotiated or offered version as Zeek names it (TLSv12, TLSv13 ...).</summary>
