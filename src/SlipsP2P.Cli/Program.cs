@@ -9,6 +9,9 @@ internal static class Program
     {
         var root = AnalyzeCommand.Build();
         root.Subcommands.Add(ToolsCommand.Build());
+        root.Subcommands.Add(TiCommand.Build());
+        root.Subcommands.Add(ReportCommand.Build());
+        root.Subcommands.Add(EvalCommand.Build());
         root.Subcommands.Add(P2pCommand.Build());
         root.Subcommands.Add(ModelsCommand.Build());
         root.Subcommands.Add(MlCommand.Build());

@@ -6,8 +6,8 @@ namespace SlipsP2P.Detection.Detectors.Tls;
 /// Certificate checks on TLS records that carry certificate metadata (Zeek ssl.log, Suricata tls):
 /// <list type="bullet">
 /// <item>SELF_SIGNED_CERTIFICATE: validation status says self signed; LOW, 0.5 (Slips' ssl check).</item>
-/// <item>INCOMPATIBLE_CN: the certificate's subject or issuer names a well-known organisation while the server name
-/// belongs to none of that organisation's domains (Slips' ssl
+/// <item>INCOMPATIBLE_CN: the certificate's subject CN is a domain of a well-known organisation while the server
+/// name belongs to none of that organisation's domains (Slips' ssl
 /// <c>detect_incompatible_cn</c>, without its IP-range half); MEDIUM, 0.9.</item>
 /// </list>
 /// </summary>
@@ -16,7 +16,7 @@ public sealed class CertificateDetector : HeuristicDetector
     // Organisation -> its domains, in the spirit of Slips' slips_files/organizations_info (names only).
     private static readonly (string Org, string[] Domains)[] s_orgs =
     [
-        ("google", ["google.com", "googleapis.com", "gstatic.com", "youtube.com", "googleusercontent.com", "gmail.com", "google"]),
+        ("google", ["google.com", "doubleclick.net", "google-analytics.com", "googlesyndication.com", "googletagmanager.com", "ggpht.com", "gvt1.com", "googleapis.com", "gstatic.com", "youtube.com", "googleusercontent.com", "gmail.com", "google"]),
         ("microsoft", ["microsoft.com", "windows.com", "live.com", "office.com", "msn.com", "bing.com", "azure.com", "skype.com", "windowsupdate.com"]),
         ("apple", ["apple.com", "icloud.com", "mzstatic.com", "apple-cloudkit.com"]),
         ("facebook", ["facebook.com", "fbcdn.net", "instagram.com", "whatsapp.net", "whatsapp.com", "facebook.net"]),
@@ -42,7 +42,7 @@ public sealed class CertificateDetector : HeuristicDetector
         }
 
         if (tls.ServerName.Length == 0 || (tls.Subject.Length == 0 && tls.Issuer.Length == 0)) return;
-        string? org = ClaimedOrganisation(CommonName(tls.Subject)) ?? ClaimedOrganisation(OrganisationOf(tls.Issuer));
+        string? org = ClaimedOrganisation(CommonName(tls.Subject));
         if (org is null || BelongsTo(org, tls.ServerName)) return;
         if (!_reported.Add((tls.Destination, "cn:" + tls.ServerName))) return;
         ctx.Raise(Make(tls, EvidenceTypes.IncompatibleCn, ThreatLevel.Medium, 0.9,
@@ -53,12 +53,6 @@ public sealed class CertificateDetector : HeuristicDetector
     /// <summary>The CN= part of a distinguished name, or empty.</summary>
     public static string CommonName(string dn) => Part(dn, "CN=");
 
-    private static string OrganisationOf(string dn)
-    {
-        string o = Part(dn, "O=");
-        return o.Length > 0 ? o : Part(dn, "CN=");
-    }
-
     private static string Part(string dn, string key)
     {
         int i = dn.StartsWith(key, StringComparison.OrdinalIgnoreCase) ? 0 : dn.IndexOf("," + key, StringComparison.OrdinalIgnoreCase);
@@ -68,12 +62,14 @@ public sealed class CertificateDetector : HeuristicDetector
         return (end < 0 ? dn[start..] : dn[start..end]).Trim();
     }
 
-    private static string? ClaimedOrganisation(string name)
+    /// <summary>The organisation whose domain the certificate's CN names (CN=www.google.com claims google), or null.</summary>
+    private static string? ClaimedOrganisation(string commonName)
     {
-        if (name.Length == 0) return null;
+        if (commonName.Length == 0) return null;
+        string cn = commonName.StartsWith("*.", StringComparison.Ordinal) ? commonName[2..] : commonName;
         foreach (var (org, _) in s_orgs)
         {
-            if (name.Contains(org, StringComparison.OrdinalIgnoreCase)) return org;
+            if (BelongsTo(org, cn)) return org;
         }
 
         return null;

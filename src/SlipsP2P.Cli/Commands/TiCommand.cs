@@ -1,0 +1,100 @@
+using System.CommandLine;
+using SlipsP2P.Cli.Configuration;
+using SlipsP2P.Core;
+using SlipsP2P.Detection.ThreatIntelligence;
+
+namespace SlipsP2P.Cli.Commands;
+
+/// <summary>
+/// <c>slips ti update</c>: fetches the feeds listed in threatintelligence.ti_files into threatintelligence.cache_dir with
+/// ETag/Last-Modified caching; a feed that cannot be reached is reported and its cached copy stays in use.
+/// <c>slips ti status</c>: what a run would load.
+/// </summary>
+internal static class TiCommand
+{
+    public static Command Build()
+    {
+        var ti = new Command("ti", "Threat intelligence: update the feeds, show what is loaded.");
+        var config = new Option<string?>("--config", "-c") { Description = "Configuration file (default config/slips.yaml).", HelpName = "FILE" };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds allowed per feed.", DefaultValueFactory = _ => 60 };
+
+        var update = new Command("update", "Download the feeds of threatintelligence.ti_files (conditional requests; failures keep the cached copy).");
+        update.Options.Add(config);
+        update.Options.Add(timeout);
+        update.SetAction(async (parse, ct) =>
+        {
+            if (!TryOptions(parse.GetValue(config), out var options)) return ExitCodes.UsageError;
+            int seconds = parse.GetValue(timeout);
+            if (seconds <= 0)
+            {
+                await Console.Error.WriteLineAsync("slips ti update: --timeout must be positive");
+                return ExitCodes.UsageError;
+            }
+
+            var warnings = new List<string>();
+            string feedsFile = Analysis.ResolveInHome(options.ThreatIntelligence.FeedsFile);
+            var feeds = FeedList.Read(feedsFile, warnings);
+            foreach (var w in warnings) await Console.Error.WriteLineAsync("slips ti update: " + w);
+            if (feeds.Count == 0)
+            {
+                await Console.Error.WriteLineAsync($"slips ti update: no feeds in {feedsFile}");
+                return ExitCodes.InputError;
+            }
+
+            string cache = CacheDir(options);
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(seconds) };
+            http.DefaultRequestHeaders.UserAgent.ParseAdd("slipsp2p-ti/1.0");
+            var results = await new FeedUpdater(http, cache).UpdateAsync(feeds, ct);
+            int failed = 0;
+            foreach (var r in results)
+            {
+                bool bad = r.Status is FeedUpdateStatus.FailedNoCache or FeedUpdateStatus.FailedUsingCache;
+                if (bad) failed++;
+                await (bad ? Console.Error : Console.Out).WriteLineAsync($"{r.Status}: {r.Message}");
+            }
+
+            await Console.Out.WriteLineAsync($"{results.Count - failed} of {results.Count} feeds fetched or unchanged; cache: {cache}");
+            return failed == results.Count ? ExitCodes.InputError : ExitCodes.Ok;
+        });
+
+        var status = new Command("status", "Load the local IoC files and cached feeds as a run would, and print the counts.");
+        status.Options.Add(config);
+        status.SetAction(parse =>
+        {
+            if (!TryOptions(parse.GetValue(config), out var options)) return ExitCodes.UsageError;
+            var warnings = new List<string>();
+            var t = options.ThreatIntelligence;
+            var store = ThreatIntelligenceLoader.Load(Analysis.ResolveInHome(t.LocalDirectory), Analysis.ResolveInHome(t.FeedsFile), CacheDir(options), warnings);
+            foreach (var w in warnings) Console.Error.WriteLine("slips ti status: " + w);
+            Console.Out.WriteLine($"ips {store.IpCount}, ranges {store.RangeCount}, domains {store.DomainCount}, ja3 {store.Ja3Count}, asns {store.AsnCount}");
+            return ExitCodes.Ok;
+        });
+
+        ti.Subcommands.Add(update);
+        ti.Subcommands.Add(status);
+        return ti;
+    }
+
+    private static string CacheDir(AnalysisOptions options)
+    {
+        string c = options.ThreatIntelligence.CacheDirectory;
+        return Path.IsPathRooted(c) ? c : Path.Combine(Analysis.Home, c);
+    }
+
+    private static bool TryOptions(string? configPath, out AnalysisOptions options)
+    {
+        var warnings = new List<string>();
+        try
+        {
+            options = SlipsConfig.Load(configPath ?? Analysis.ResolveInHome("config/slips.yaml"), configPath is null, [], warnings);
+            foreach (var w in warnings) Console.Error.WriteLine("slips: warning: " + w);
+            return true;
+        }
+        catch (ConfigException e)
+        {
+            Console.Error.WriteLine("slips: " + e.Message);
+            options = new AnalysisOptions();
+            return false;
+        }
+    }
+}
