@@ -75,6 +75,8 @@ public sealed class ArgusDaemonTests
         var types = run.EvidenceTypesFrom(Scanner);
         Assert.True(types.Contains(EvidenceTypes.HorizontalPortScan), "no HORIZONTAL_PORT_SCAN from the scanner: " + run.Describe());
         Assert.True(types.Contains(EvidenceTypes.VerticalPortScan), "no VERTICAL_PORT_SCAN from the scanner: " + run.Describe());
+
+        run.DeleteOutput();
     }
 
     /// <summary>At least 10 addresses probed on port 80 and at least 10 ports probed on the victim, by the scanner.</summary>

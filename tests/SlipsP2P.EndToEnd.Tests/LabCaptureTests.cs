@@ -43,6 +43,8 @@ public sealed class LabCaptureTests
                 Assert.True(r.SourceIp == Scanner, $"scan evidence blamed on {r.SourceIp}, line {r.Line}: {r}");
             }
         }
+
+        run.DeleteOutput();
     }
 
     [Theory]
@@ -64,6 +66,8 @@ public sealed class LabCaptureTests
         string log = Path.Combine(run.OutputDirectory, "alerts.log");
         Assert.True(File.Exists(log), "no alerts.log in " + run.OutputDirectory);
         Assert.Contains(Scanner, File.ReadAllText(log), StringComparison.Ordinal);
+
+        run.DeleteOutput();
     }
 
     [Theory]
@@ -78,6 +82,8 @@ public sealed class LabCaptureTests
         Assert.True(run.ExitCode == 0, run.Describe());
         Assert.True(run.EvidenceTypesFrom(Scanner).Contains(EvidenceTypes.PasswordGuessing), "no PASSWORD_GUESSING from the attacker: " + run.Describe());
         Assert.DoesNotContain(run.Records, r => r.IsEvidence && r.EvidenceType == EvidenceTypes.PasswordGuessing && r.SourceIp == Server);
+
+        run.DeleteOutput();
     }
 
     [Theory]
@@ -101,6 +107,8 @@ public sealed class LabCaptureTests
             Assert.False(r.IsAlert, $"alert on benign traffic, line {r.Line}: {r}");
             Assert.False(r.EvidenceType is not null && Array.IndexOf(s_attackTypes, r.EvidenceType) >= 0, $"attack evidence on benign traffic, line {r.Line}: {r}");
         }
+
+        run.DeleteOutput();
     }
 
     /// <summary>The path of a capture: the shipped copy, or one from this run's fresh lab.</summary>

@@ -34,6 +34,7 @@ public sealed class LabHelpersTests
         Assert.Equal(("Event", "VERTICAL_PORT_SCAN", "10.77.0.5", 2, 1), (records[0].Status, records[0].EvidenceType, records[0].SourceIp, records[0].TimeWindow, records[0].Line));
         Assert.True(records[1].IsAlert);
         Assert.Equal(3, records[1].Line);
+        Directory.Delete(dir, recursive: true);
     }
 
     [Fact]
@@ -46,5 +47,6 @@ public sealed class LabHelpersTests
         var ex = Assert.ThrowsAny<Exception>(() => CliRunner.ReadAlertsJson(path));
 
         Assert.Contains("alerts.json:1", ex.Message, StringComparison.Ordinal);
+        Directory.Delete(dir, recursive: true);
     }
 }

@@ -79,7 +79,8 @@ public sealed class LabNetnsTests
     {
         LabCaptureRun.RequirePreconditions();
         string prefix = "nb" + RandomNumberGenerator.GetHexString(4, lowercase: true);
-        string file = Path.Combine(CliRunner.NewTempDirectory("notadir"), "plain-file");
+        string dir = CliRunner.NewTempDirectory("notadir");
+        string file = Path.Combine(dir, "plain-file");
         File.WriteAllText(file, "x");
 
         var run = Run("bash", CliRunner.JoinArguments([Path.Combine(Requires.RepoRoot, "lab", "make-captures.sh"), file, prefix]));
@@ -87,6 +88,7 @@ public sealed class LabNetnsTests
         Assert.NotEqual(0, run.ExitCode);
         Assert.Contains(file, run.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain(prefix + "-", Run("ip", "netns list").Stdout, StringComparison.Ordinal);
+        Directory.Delete(dir, recursive: true);
     }
 
     /// <summary>None of the lab's interfaces or addresses appear in the host's namespace.</summary>
