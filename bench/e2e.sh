@@ -84,6 +84,14 @@ while read -r name wall cpu rss; do
 done < "$results"
 awk '{w[$1]=$2} END { printf "\nslips vs argus: %.2fx faster; slips vs tcpdump read-only: %.2fx the time\n", w["argus"]/w["slips"], w["slips"]/w["tcpdump"] }' "$results"
 
+# Memory bounded by the traffic's state, not its length: the same mix, one tenth as long.
+tenth=$((packets / 10))
+small="$work/bench-$tenth.pcap"
+[ -f "$small" ] || "${slips[@]}" tools gen-pcap --seed 1 --packets "$tenth" -o "$small" > "$work/gen-tenth.json"
+measure slips-tenth "${slips[@]}" -f "$small" -o "$work/out-tenth" --no-progress
+awk -v t="$tenth" -v p="$npk" '{r[$1]=$4} END { g = 100 * (r["slips"] / r["slips-tenth"] - 1);
+  printf "memory: peak RSS %.0f MB on %d packets, %.0f MB on ~%d packets: %+.0f%% for 10x the traffic (target < +50%%)\n", r["slips-tenth"], t, r["slips"], p, g }' "$results"
+
 # Flow files made from the same capture: Zeek conn.log (by slips --write-flows) and an Argus binetflow (by argus + ra).
 conn="$work/conn.log"; binet="$work/flows.binetflow"
 if [ ! -f "$conn" ]; then

@@ -100,6 +100,16 @@ public sealed class AnalysisPipeline : IEventSink
     /// <summary>Messages about detector failures (the first <see cref="MaxErrorMessages"/>); analysis goes on after one.</summary>
     public IReadOnlyList<string> Errors => _errors;
 
+    /// <summary>
+    /// Whether <see cref="Profiles"/> and <see cref="Tuples"/> keep the windows already evicted (on by default). Off,
+    /// memory is bounded by the traffic's state instead of growing with the input's length.
+    /// </summary>
+    public bool KeepSummaries
+    {
+        get => _profiler.KeepFrozenSummaries;
+        set => _profiler.KeepFrozenSummaries = value;
+    }
+
     /// <summary>Counters so far.</summary>
     public PipelineStats Stats
     {

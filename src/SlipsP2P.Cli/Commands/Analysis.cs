@@ -107,6 +107,7 @@ internal static class Analysis
             return ExitCodes.UsageError;
         }
 
+        pipeline.KeepSummaries = request.NoDetection || request.PrintTuples; // only -D and -p print past windows
         using var flowWriter = request.WriteFlows ? new ZeekFlowTee(outDir, pipeline) : null;
         IEventSink sink = flowWriter is not null ? flowWriter : pipeline;
         using var anonymizer = request.Anonymize ? new IpAnonymizer(sink) : null;

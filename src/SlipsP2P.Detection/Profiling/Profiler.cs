@@ -46,6 +46,13 @@ public sealed class Profiler
         _windows = windows;
     }
 
+    /// <summary>
+    /// Whether evicted windows leave their summaries for <see cref="Profiles"/> and <see cref="Tuples"/> (on by default).
+    /// Off, memory no longer grows with the input's length (the frozen tuples with their letters were most of the
+    /// growth); turn it off when nothing reads past windows.
+    /// </summary>
+    public bool KeepFrozenSummaries { get; set; } = true;
+
     /// <summary>Distinct profiles seen (an IP seen as a flow source, or as a destination with direction All).</summary>
     public long ProfileCount => _profiles.Count + _profiles.Dropped;
 
@@ -101,6 +108,7 @@ public sealed class Profiler
         {
             if (w >= window) continue;
             any = true;
+            if (!KeepFrozenSummaries) continue;
             if (_frozenProfiles.Count < MaxFrozenProfiles) _frozenProfiles.Add(Summarize(w, ip, p));
             else _frozenDropped++;
             foreach (var (key, letters) in p.Tuples)
