@@ -58,6 +58,17 @@ public class HeuristicDnsArpTlsTests
             Dns("10.0.0.1", "example.com", 2, 1, 0, "q8Zr3LpXw0vN7tYb2KcM9sJd4HgF6eAi1UoPl5RnWx+/Tz=BkQyVjCmDf")).Evidence);
 
     [Fact]
+    public void TxtEntropy_ZeekTxtAnswerWithoutQueryType_Scored()
+    {
+        // test10's mDNS printer record: Zeek saw only the response, so there is no qtype, only "TXT n text" answers.
+        string answer = "TXT 9 txtvers=1 TXT 5 note= TXT 28 ty=Samsung M267x 287x Series TXT 12 rp=ipp/print TXT 35 product=(Samsung M267x 287x Series) "
+                        + "TXT 149 pdl=application/octet-stream\\x2capplication/PCL\\x2capplication/vnd.hp-PCLXL\\x2cimage/urf TXT 107 adminurl=http://SEC842519711A42.local";
+        Assert.True(TxtEntropyDetector.ShannonEntropy(answer) >= 5);
+        Assert.Single(Run(new TxtEntropyDetector(), null, Dns("147.32.83.181", "samsung._ipp._tcp.local", 1, 0, 0, answer)).Evidence);
+        Assert.Empty(Run(new TxtEntropyDetector(), null, Dns("147.32.83.181", "x.local", 1, 0, 0, "192.168.1.1")).Evidence);
+    }
+
+    [Fact]
     public void TxtEntropy_ThresholdFromOptions_Respected()
     {
         var o = new AnalysisOptions();

@@ -5,7 +5,7 @@ namespace SlipsP2P.Detection.Detectors.Connections;
 
 /// <summary>
 /// Multiple reconnection attempts (Slips' conn <c>check_multiple_reconnection_attempts</c>): every
-/// <see cref="FlowAlertOptions.ReconnectionAttempts"/> rejected or unanswered TCP connections from one source to one
+/// <see cref="FlowAlertOptions.ReconnectionAttempts"/> rejected TCP connections from one source to one
 /// destination IP and port in a window raise MEDIUM evidence with confidence 0.5, and the counter starts again.
 /// </summary>
 public sealed class ReconnectionAttemptsDetector : HeuristicDetector
@@ -21,7 +21,8 @@ public sealed class ReconnectionAttemptsDetector : HeuristicDetector
         ArgumentNullException.ThrowIfNull(flow);
         ArgumentNullException.ThrowIfNull(ctx);
         if (flow.Protocol != Protocol.Tcp || flow.Established) return;
-        if (flow.State is not (ConnState.REJ or ConnState.S0 or ConnState.RSTOS0 or ConnState.Unknown)) return;
+        // Rejected attempts only (Zeek REJ, or a SYN answered by a reset): unanswered SYNs are scans' business.
+        if (flow.State is not (ConnState.REJ or ConnState.RSTOS0 or ConnState.RSTR)) return;
         if (!Addresses.IsScanTarget(flow.Destination)) return;
         var state = _store.GetOrCreate(ctx.TimeWindow, (flow.Source, flow.Destination, flow.DestinationPort));
         if (state is null) return;

@@ -18,12 +18,14 @@ public sealed class TxtEntropyDetector : HeuristicDetector
     {
         ArgumentNullException.ThrowIfNull(ctx);
         if (record is not DnsRecord dns || dns.Answers.Count == 0) return;
-        if (dns.QueryType != 16 && !dns.QueryTypeName.Equals("TXT", StringComparison.OrdinalIgnoreCase)) return;
+        bool txtQuery = dns.QueryType == 16 || dns.QueryTypeName.Equals("TXT", StringComparison.OrdinalIgnoreCase);
         double threshold = ctx.Options.FlowAlerts.EntropyThreshold;
         int n = Math.Min(dns.Answers.Count, 32);
         for (int i = 0; i < n; i++)
         {
             string answer = dns.Answers[i];
+            // Zeek prints TXT answers as "TXT <len> <text>", also in responses whose query it did not see (mDNS).
+            if (!txtQuery && !answer.StartsWith("TXT ", StringComparison.Ordinal)) continue;
             double entropy = ShannonEntropy(answer.AsSpan(0, Math.Min(answer.Length, MaxScoredLength)));
             if (entropy < threshold) continue;
             string shown = answer.Length > 80 ? answer[..80] + "..." : answer;
