@@ -7,16 +7,18 @@ namespace SlipsP2P.Ingest.Tests;
 public sealed class NfdumpReaderTests
 {
     [Fact]
-    public void Run_Test1Nfdump_OneFlowPerNfdumpRecord()
+    public void Run_Test1Nfdump_OneFlowPerBidirectionalRecord()
     {
         string nfdump = Requires.Tool("nfdump");
         string path = Requires.Dataset("test1-malicious.nfdump");
-        // The record count as nfdump's own summary reports it.
-        var (code, stdout, _) = Requires.Run(nfdump, $"-r {path} -o csv", TimeSpan.FromSeconds(60));
+        // nfdump's own CSV with one-way records paired (-B) in time order.
+        var (code, stdout, _) = Requires.Run(nfdump, $"-r {path} -B -O tstart -o csv", TimeSpan.FromSeconds(60));
         Assert.Equal(0, code);
         string[] lines = stdout.Split('\n');
         int summary = Array.IndexOf(lines, "Summary");
-        long expected = long.Parse(lines[summary + 2].Split(',')[0], System.Globalization.CultureInfo.InvariantCulture);
+        // The summary counts one-way records; the paired flows are the data lines above it.
+        long expected = lines.Take(summary).Skip(1).Count(l => l.Length > 0);
+        Assert.True(expected < long.Parse(lines[summary + 2].Split(',')[0], System.Globalization.CultureInfo.InvariantCulture));
         string[] first = lines[1].Split(',');
         using var source = new NfdumpSource(path);
 
@@ -30,6 +32,10 @@ public sealed class NfdumpReaderTests
         Assert.Equal(Protocol.Tcp, flows[0].Protocol);
         Assert.Equal(long.Parse(first[12], System.Globalization.CultureInfo.InvariantCulture), flows[0].SourceBytes);
         Assert.Equal(new DateTimeOffset(DateTime.ParseExact(first[0], "yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture), TimeSpan.Zero).ToUnixTimeSeconds(), flows[0].Timestamp, 3);
+        // The server's RST-ACK answers are folded into the client's SYN flows, not flows of their own from port 902.
+        Assert.DoesNotContain(flows, f => f.SourcePort == 902);
+        Assert.True(flows.Count(f => f.DestinationPort == 902 && f.DestinationPackets == 1) > 2000);
+        for (int i = 1; i < flows.Count; i++) Assert.True(flows[i].Timestamp >= flows[i - 1].Timestamp, $"flow {i} out of time order");
     }
 
     [Fact]

@@ -69,6 +69,12 @@ public sealed class NfdumpSource : IEventSource
         };
         psi.ArgumentList.Add("-r");
         psi.ArgumentList.Add(_path);
+        // NetFlow records are one-way: -B pairs them into bidirectional flows (a SYN and its RST-ACK become one
+        // rejected connection, not a connection attempt from the server to the client's ephemeral port), and
+        // -O tstart keeps them in time order, as the time windows need.
+        psi.ArgumentList.Add("-B");
+        psi.ArgumentList.Add("-O");
+        psi.ArgumentList.Add("tstart");
         psi.ArgumentList.Add("-o");
         psi.ArgumentList.Add("csv");
         psi.Environment["TZ"] = "UTC";
