@@ -36,6 +36,9 @@ public sealed class FlowAlertOptions
     /// <summary>[arp.scan_seconds] the ARP scan window in seconds (Slips: 30).</summary>
     public double ArpScanSeconds { get; set; } = 30;
 
+    /// <summary>[network_discovery.dhcp_scan_min_addresses] distinct addresses one client requests in a window per DHCP_SCAN (Slips: 4, then every 4).</summary>
+    public int DhcpScanMinAddresses { get; set; } = 4;
+
     /// <summary>Checks the values; returns the problems, empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -45,6 +48,7 @@ public sealed class FlowAlertOptions
         if (ReconnectionAttempts < 1) errors.Add($"{nameof(ReconnectionAttempts)} must be at least 1");
         if (NxdomainThreshold < 1) errors.Add($"{nameof(NxdomainThreshold)} must be at least 1");
         if (!(DnsWithoutConnectionWait > 0) || !(ServiceMismatchWait > 0)) errors.Add("waits must be positive");
+        if (DhcpScanMinAddresses < 2) errors.Add($"{nameof(DhcpScanMinAddresses)} must be at least 2");
         if (ArpScanMinTargets < 2 || !(ArpScanSeconds > 0)) errors.Add($"{nameof(ArpScanMinTargets)} must be at least 2 and {nameof(ArpScanSeconds)} positive");
         return errors;
     }

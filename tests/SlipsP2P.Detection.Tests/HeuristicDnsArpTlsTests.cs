@@ -164,3 +164,26 @@ public class HeuristicDnsArpTlsTests
         Assert.Equal(ThreatLevel.Low, e.ThreatLevel);
     }
 }
+
+public class HeuristicDhcpTests
+{
+    private static DhcpRecord Req(string requested, double ts) => new()
+    {
+        Source = IpAddr.Parse("192.168.1.30"), Destination = IpAddr.Parse("192.168.1.1"), Timestamp = ts,
+        RequestedAddress = IpAddr.Parse(requested), Mac = "24:4b:fe:1c:48:a4",
+    };
+
+    [Fact]
+    public void DhcpScan_ThreeAddresses_NoEvidence() =>
+        Assert.Empty(HeuristicConnectionTests.Run(new Detectors.Dhcp.DhcpScanDetector(), null,
+            Req("192.168.1.105", 1), Req("192.168.1.106", 2), Req("192.168.1.107", 3), Req("192.168.1.107", 4)).Evidence);
+
+    [Fact]
+    public void DhcpScan_FourThenEightAddresses_MediumEachStep()
+    {
+        var sink = HeuristicConnectionTests.Run(new Detectors.Dhcp.DhcpScanDetector(), null,
+            [.. Enumerable.Range(100, 9).Select(i => Req($"192.168.1.{i}", i))]);
+        Assert.Equal(2, sink.OfType(EvidenceTypes.DhcpScan).Count);
+        Assert.All(sink.Evidence, e => Assert.Equal(ThreatLevel.Medium, e.ThreatLevel));
+    }
+}

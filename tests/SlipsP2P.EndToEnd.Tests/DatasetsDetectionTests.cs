@@ -20,6 +20,7 @@ public class DatasetsDetectionTests
         { "test16-malicious-zeek-dir", "192.168.1.15", "UNSOLICITED_ARP" },
         { "test8-malicious.pcap", "192.168.1.247", "ARP_SCAN" },
         { "test5-mixed.binetflow", "", "THREAT_INTELLIGENCE_TO_BLACKLISTED_IP" },
+        { "test13-malicious-dhcpscan-zeek-dir", "192.168.1.30", "DHCP_SCAN" },
     };
 
     [Theory]

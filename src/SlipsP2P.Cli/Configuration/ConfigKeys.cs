@@ -68,6 +68,8 @@ internal static class ConfigKeys
             (o, v) => o.FlowAlerts.ServiceMismatchWait = PositiveDouble(v), o => Num(o.FlowAlerts.ServiceMismatchWait)),
         new("flow_alerts.ports_file", "known service ports (port,protocol,name) for UNKNOWN_PORT; made by config/make-ports.sh",
             (o, v) => o.FlowAlerts.PortsFile = v.Trim(), o => o.FlowAlerts.PortsFile),
+        new("network_discovery.dhcp_scan_min_addresses", "distinct addresses one client requests in a window per DHCP_SCAN",
+            (o, v) => o.FlowAlerts.DhcpScanMinAddresses = Int(v), o => Num(o.FlowAlerts.DhcpScanMinAddresses)),
         new("arp.scan_min_targets", "distinct addresses asked for within arp.scan_seconds that make ARP_SCAN",
             (o, v) => o.FlowAlerts.ArpScanMinTargets = Int(v), o => Num(o.FlowAlerts.ArpScanMinTargets)),
         new("arp.scan_seconds", "the ARP scan window in seconds",

@@ -12,6 +12,7 @@ public enum ZeekLogKind
     Ssh,
     Notice,
     Arp,
+    Dhcp,
 }
 
 /// <summary>Names of Zeek logs.</summary>
@@ -27,6 +28,7 @@ public static class ZeekLogKinds
         "ssh" => ZeekLogKind.Ssh,
         "notice" => ZeekLogKind.Notice,
         "arp" => ZeekLogKind.Arp,
+        "dhcp" => ZeekLogKind.Dhcp,
         _ => ZeekLogKind.Unknown,
     };
 

@@ -169,6 +169,7 @@ internal sealed class ZeekLogReader : IDisposable
         if (Has(fields, ZeekField.AuthSuccess) || Has(fields, ZeekField.AuthAttempts)) return ZeekLogKind.Ssh;
         if (Has(fields, ZeekField.Note)) return ZeekLogKind.Notice;
         if (Has(fields, ZeekField.Operation)) return ZeekLogKind.Arp;
+        if (Has(fields, ZeekField.RequestedAddr) || Has(fields, ZeekField.ClientAddr)) return ZeekLogKind.Dhcp;
         return ZeekLogKind.Unknown;
     }
 
@@ -388,6 +389,7 @@ internal sealed class ZeekLogReader : IDisposable
         if (line.IndexOf("\"auth_success\""u8) >= 0 || line.IndexOf("\"auth_attempts\""u8) >= 0) return ZeekLogKind.Ssh;
         if (line.IndexOf("\"note\""u8) >= 0) return ZeekLogKind.Notice;
         if (line.IndexOf("\"operation\""u8) >= 0) return ZeekLogKind.Arp;
+        if (line.IndexOf("\"requested_addr\""u8) >= 0 || line.IndexOf("\"client_addr\""u8) >= 0) return ZeekLogKind.Dhcp;
         return ZeekLogKind.Unknown;
     }
 

@@ -39,6 +39,7 @@ internal sealed class ZeekRecordBuilder
             ZeekLogKind.Ssh => new SshRecord(),
             ZeekLogKind.Notice => new NoticeRecord(),
             ZeekLogKind.Arp => new ArpRecord(),
+            ZeekLogKind.Dhcp => new DhcpRecord(),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unsupported Zeek log"),
         };
         _record.SourceLine = line;
@@ -99,6 +100,7 @@ internal sealed class ZeekRecordBuilder
             case SshRecord s: SetSsh(s, field, v); break;
             case NoticeRecord n: SetNotice(n, field, v); break;
             case ArpRecord p: SetArp(p, field, v); break;
+            case DhcpRecord dh: SetDhcp(dh, field, v); break;
         }
     }
 
@@ -202,6 +204,30 @@ internal sealed class ZeekRecordBuilder
             case ZeekField.Note: n.Note = _strings.Get(v); break;
             case ZeekField.Msg: n.Message = Encoding.UTF8.GetString(v); break;
             case ZeekField.Sub: n.SubMessage = Encoding.UTF8.GetString(v); break;
+        }
+    }
+
+    private void SetDhcp(DhcpRecord d, ZeekField field, ReadOnlySpan<byte> v)
+    {
+        switch (field)
+        {
+            case ZeekField.ClientAddr:
+                if (FieldText.TryParseIp(v, out var c)) { d.Source = c; _hasOrig = true; }
+                else Fail(field, v);
+                break;
+            case ZeekField.ServerAddr:
+                if (FieldText.TryParseIp(v, out var s)) { d.Destination = s; _hasResp = true; }
+                else Fail(field, v);
+                break;
+            case ZeekField.RequestedAddr:
+                if (FieldText.TryParseIp(v, out var q)) d.RequestedAddress = q;
+                else Fail(field, v);
+                break;
+            case ZeekField.AssignedAddr:
+                if (FieldText.TryParseIp(v, out var a)) d.AssignedAddress = a;
+                else Fail(field, v);
+                break;
+            case ZeekField.Mac: d.Mac = _strings.Get(v); break;
         }
     }
 

@@ -1,5 +1,6 @@
 using SlipsP2P.Detection.Detectors.Arp;
 using SlipsP2P.Detection.Detectors.Connections;
+using SlipsP2P.Detection.Detectors.Dhcp;
 using SlipsP2P.Detection.Detectors.Dns;
 using SlipsP2P.Detection.Detectors.HttpsAnomaly;
 using SlipsP2P.Detection.Detectors.ThreatIntelligence;
@@ -32,6 +33,7 @@ public static class CatalogueDetectors
             new TxtEntropyDetector(),
             new DnsWithoutConnectionDetector(),
             new ArpDetector(),
+            new DhcpScanDetector(),
             new CertificateDetector(),
             new HttpsAnomalyDetector(),
         };
