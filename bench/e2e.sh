@@ -59,21 +59,32 @@ measure tcpdump tcpdump -r "$pcap" -w /dev/null
 flows=$(awk '/into .* flows/ {for(i=1;i<=NF;i++) if ($i=="into") {gsub(",","",$(i+1)); print $(i+1)}}' "$work/slips.out")
 
 # Correctness: the generated scans are found.
-python3 - "$work/gen.json" "$out/alerts.json" <<'PY'
+# The tables are printed either way; the exit code says whether the alerts were the expected ones.
+if python3 - "$work/gen.json" "$out/alerts.json" <<'PY'
 import json, sys
 gen = json.load(open(sys.argv[1]))
 found = set()
+info = 0
 for line in open(sys.argv[2]):
     o = json.loads(line)
     if o.get("Status") == "Event":
-        found.add((json.loads(o["Note"])["evidence_type"], o["Source"][0].get("IP")))
+        note = json.loads(o["Note"])
+        # Info evidence never adds to a threat level (e.g. DNS without connection for the generated lookups that
+        # are not followed by a connection): counted, not held against the run.
+        if note.get("threat_level") == "info":
+            info += 1
+            continue
+        found.add((note["evidence_type"], o["Source"][0].get("IP")))
 want = {("VERTICAL_PORT_SCAN", gen["vertical_scanner"]), ("HORIZONTAL_PORT_SCAN", gen["horizontal_scanner"])}
 missing = want - found
 extra = {f for f in found if f[1] not in (gen["vertical_scanner"], gen["horizontal_scanner"])}
+ex = sorted(extra)
 print("correctness: expected evidence", "found" if not missing else f"MISSING {sorted(missing)}",
-      "; no other attacker" if not extra else f"; UNEXPECTED {sorted(extra)}")
+      "; no other attacker" if not extra else f"; UNEXPECTED {len(ex)} (type, attacker): {ex[:5]}{' ...' if len(ex) > 5 else ''}",
+      f"; {info} info-level evidence not checked")
 sys.exit(1 if missing or extra else 0)
 PY
+then correct=1; else correct=0; fi
 
 echo
 echo "Capture: $npk packets, $flows flows ($(du -h "$pcap" | cut -f1)), $(nproc) cores, $(uname -m), $(date -u +%Y-%m-%d)"
@@ -112,3 +123,4 @@ while read -r name wall cpu rss; do
   n=$([ "$name" = slips-zeek ] && echo "$nconn" || echo "$nbin")
   awk -v nm="$name" -v w="$wall" -v c="$cpu" -v r="$rss" -v n="$n" 'BEGIN { printf "| %s | %d | %.2f | %.2f | %.0f | %.0f |\n", nm, n, w, c, n/w, r }'
 done < "$results"
+[ "$correct" = 1 ] || { echo "e2e.sh: the alerts on the generated capture were not the expected ones (see correctness above)" >&2; exit 1; }
