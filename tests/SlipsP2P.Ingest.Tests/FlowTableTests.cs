@@ -285,9 +285,16 @@ public sealed class FlowTableTests
         }
 
         Run(1000, 1); // warm up: the flow exists, the dictionary has its bucket
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Run(100_000, 2);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // The least of three rounds: tiered JIT compilation can allocate on this thread once in a while; a real
+        // per-packet allocation shows in every round (100000 packets x even 8 bytes is far above the bound).
+        long allocated = long.MaxValue;
+        for (int round = 0; round < 3; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Run(100_000, 2 + (round * 10));
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
         Assert.True(allocated < 1024, $"{allocated} bytes allocated for 100000 packets");
     }
 }
