@@ -34,14 +34,15 @@ internal static class EvalCommand
         new("datasets:test12-icmp-portscan.pcap", false, [EvidenceTypes.IcmpAddressScan], ""),
         new("datasets:test3-mixed.binetflow", false, [EvidenceTypes.HorizontalPortScan], ""),
         new("datasets:test4-malicious.binetflow", false, [EvidenceTypes.HorizontalPortScan], ""),
-        new("datasets:test11-portscan.binetflow", false, [EvidenceTypes.HorizontalPortScan], ""),
+        // test11: 10.8.0.69 probes ports 900-999 and more of 14.1.11.113 (S0 each): a vertical scan.
+        new("datasets:test11-portscan.binetflow", false, [EvidenceTypes.VerticalPortScan], ""),
         new("datasets:test2-malicious.binetflow", false, [EvidenceTypes.LongConnection], ""),
         new("datasets:test19-malicious-ssh/malicious-ssh-bruteforce.pcap", false, [EvidenceTypes.PasswordGuessing], ""),
         new("datasets:port-scans/horizontal/conn.log", false, [EvidenceTypes.HorizontalPortScan], ""),
         new("datasets:port-scans/vertical/conn.log", false, [EvidenceTypes.VerticalPortScan], ""),
         new("datasets:test1-malicious.nfdump", true, [], "Slips' test: not malicious"),
         new("samples:benign.pcap", true, [], ""),
-        new("samples:scan.pcap", false, [EvidenceTypes.VerticalPortScan], ""),
+        new("samples:scan.pcap", false, [EvidenceTypes.VerticalPortScan, EvidenceTypes.HorizontalPortScan, EvidenceTypes.IcmpAddressScan], ""),
         new("samples:ssh-bruteforce.pcap", false, [EvidenceTypes.PasswordGuessing], ""),
     ];
 
