@@ -60,6 +60,8 @@ public sealed class MdnsNetnsTests
             var discovered = a.Events.Concat(b.Events).Where(e => NodeProcess.Is(e, "discovered")).ToList();
             Assert.Contains(discovered, e => NodeProcess.Str(e, "source") == "mdns");
             await b.WaitForAsync(e => NodeProcess.Is(e, "subscribed") && NodeProcess.Str(e, "peerId") == aId, s_step);
+            // a publishes only to peers it knows are subscribed: wait until it has seen b's subscription too.
+            await a.WaitForAsync(e => NodeProcess.Is(e, "subscribed") && NodeProcess.Str(e, "peerId") == bId, s_step);
             await a.SendLineAsync("over the lan");
             await b.WaitForAsync(e => NodeProcess.Is(e, "message") && NodeProcess.Str(e, "from") == aId
                                       && Encoding.UTF8.GetString(Convert.FromBase64String(NodeProcess.Str(e, "data"))) == "over the lan", s_step);
