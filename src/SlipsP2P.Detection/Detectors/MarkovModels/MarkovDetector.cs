@@ -133,22 +133,10 @@ public sealed class MarkovDetector : IDetector
     {
     }
 
-    public void EvictBefore(int window)
-    {
-        List<TupleKey>? stale = null;
-        foreach (var (key, state) in _tuples)
-        {
-            if (state.Window < window) (stale ??= new()).Add(key);
-        }
-
-        if (stale is null) return;
-        foreach (var key in stale) _tuples.Remove(key);
-    }
-
-    private readonly record struct TupleKey(IpAddr Source, IpAddr Destination, ushort Port, Protocol Protocol);
+    public void EvictBefore(int window) => TupleStates.EvictBefore(_tuples, window);
 
     /// <summary>One tuple in one window: the letter encoder's history and the running log-likelihood per model.</summary>
-    private sealed class TupleState(int models)
+    private sealed class TupleState(int models) : IWindowedState
     {
         private double _last = double.NaN;
         private double _lastLast = double.NaN;

@@ -107,22 +107,10 @@ public sealed class PeriodicityDetector : IDetector
     {
     }
 
-    public void EvictBefore(int window)
-    {
-        List<TupleKey>? stale = null;
-        foreach (var (key, state) in _tuples)
-        {
-            if (state.Window < window) (stale ??= new()).Add(key);
-        }
-
-        if (stale is null) return;
-        foreach (var key in stale) _tuples.Remove(key);
-    }
-
-    private readonly record struct TupleKey(IpAddr Source, IpAddr Destination, ushort Port, Protocol Protocol);
+    public void EvictBefore(int window) => TupleStates.EvictBefore(_tuples, window);
 
     /// <summary>One tuple in one window: connection count, last start, and a ring of recent gaps.</summary>
-    internal sealed class TupleState
+    internal sealed class TupleState : IWindowedState
     {
         private readonly double[] _gaps = new double[MaxGaps];
         private int _next;
