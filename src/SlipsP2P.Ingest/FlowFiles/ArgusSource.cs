@@ -66,22 +66,10 @@ public sealed class ArgusSource : IEventSource
         _ran = true;
         using var lines = new LineReader(_stream ?? OpenFile(_path!), _maxLineLength);
         bool haveHeader = false;
-        int n = 0;
         try
         {
-            while (true)
+            while (lines.NextRecord(out var line, Stats, Name, cancellationToken))
             {
-                var status = lines.Next(out var line);
-                if (status == LineStatus.End) break;
-                if ((++n & 0x3FF) == 0) cancellationToken.ThrowIfCancellationRequested();
-                if (status == LineStatus.TooLong)
-                {
-                    Stats.Records++;
-                    Stats.Skip($"{Name}: line {lines.LineNumber}: longer than {lines.MaxLineLength} bytes");
-                    continue;
-                }
-
-                if (FieldText.Trim(line).IsEmpty) continue;
                 if (!haveHeader)
                 {
                     haveHeader = true;

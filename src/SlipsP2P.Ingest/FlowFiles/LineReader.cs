@@ -1,3 +1,5 @@
+using SlipsP2P.Core;
+
 namespace SlipsP2P.Ingest.FlowFiles;
 
 /// <summary>What <see cref="LineReader.Next"/> found.</summary>
@@ -132,6 +134,30 @@ internal sealed class LineReader : IDisposable
             int n = _stream.Read(_buffer, _end, _buffer.Length - _end);
             if (n == 0) _eof = true;
             else _end += n;
+        }
+    }
+
+    /// <summary>
+    /// The next non-blank line of a record-per-line input, or false at the end. An over-long line is counted as a
+    /// skipped record with a message naming <paramref name="name"/> and the line; cancellation is checked every
+    /// 1024 lines.
+    /// </summary>
+    public bool NextRecord(out ReadOnlySpan<byte> line, IngestStats stats, string name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        while (true)
+        {
+            var status = Next(out line);
+            if (status == LineStatus.End) return false;
+            if ((LineNumber & 0x3FF) == 0) cancellationToken.ThrowIfCancellationRequested();
+            if (status == LineStatus.TooLong)
+            {
+                stats.Records++;
+                stats.Skip($"{name}: line {LineNumber}: longer than {MaxLineLength} bytes");
+                continue;
+            }
+
+            if (!FieldText.Trim(line).IsEmpty) return true;
         }
     }
 

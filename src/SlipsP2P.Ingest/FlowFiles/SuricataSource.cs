@@ -58,22 +58,10 @@ public sealed class SuricataSource : IEventSource
         _ran = true;
         Stream stream = _stream ?? OpenFile(_path!);
         using var lines = new LineReader(stream, _maxLineLength);
-        int n = 0;
         try
         {
-            while (true)
+            while (lines.NextRecord(out var line, Stats, Name, cancellationToken))
             {
-                var status = lines.Next(out var line);
-                if (status == LineStatus.End) break;
-                if ((++n & 0x3FF) == 0) cancellationToken.ThrowIfCancellationRequested();
-                if (status == LineStatus.TooLong)
-                {
-                    Stats.Records++;
-                    Stats.Skip($"{Name}: line {lines.LineNumber}: longer than {lines.MaxLineLength} bytes");
-                    continue;
-                }
-
-                if (FieldText.Trim(line).IsEmpty) continue;
                 Stats.Records++;
                 JsonDocument doc;
                 try
