@@ -1,34 +1,15 @@
 using System.Diagnostics;
-using System.Text.Json;
 using SlipsP2P.Testing;
 
 namespace SlipsP2P.Interop.Tests;
 
-/// <summary>
-/// A js gossip peer (tests/interop-js/gossip-peer.mjs) printing JSON objects one per line: its events, a stdin channel,
-/// and waits on them. Killed (whole tree) on dispose, so nothing outlives the test.
-/// </summary>
-internal sealed class GossipProcess : IAsyncDisposable
+/// <summary>A js gossip peer (tests/interop-js/gossip-peer.mjs) printing its events as JSON lines.</summary>
+internal sealed class GossipProcess : JsonLineProcess
 {
-    private readonly Process _process;
-    private readonly List<JsonElement> _events = [];
-    private readonly List<string> _stderr = [];
-    private readonly Lock _sync = new();
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
     private GossipProcess(Process process, string name)
+        : base(process, name)
     {
-        _process = process;
-        Name = name;
     }
-
-    public string Name { get; }
-
-    public string PeerId { get; private set; } = string.Empty;
-
-    public IReadOnlyList<string> Addresses { get; private set; } = [];
-
-    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
     /// <summary>Starts <c>node gossip-peer.mjs arguments</c> in tests/interop-js and waits for its listening event.</summary>
     public static async Task<GossipProcess> StartJsAsync(string name, string arguments, TimeSpan timeout)
@@ -43,174 +24,7 @@ internal sealed class GossipProcess : IAsyncDisposable
         var psi = new ProcessStartInfo(node, "gossip-peer.mjs " + arguments)
         {
             WorkingDirectory = dir,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
         };
-        var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start node");
-        var peer = new GossipProcess(process, name);
-        process.OutputDataReceived += (_, e) => peer.OnLine(e.Data);
-        process.ErrorDataReceived += (_, e) => peer.OnError(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            var listening = await peer.WaitForAsync(e => Is(e, "listening"), timeout);
-            peer.PeerId = listening.GetProperty("peerId").GetString()!;
-            peer.Addresses = [.. listening.GetProperty("addrs").EnumerateArray().Select(a => a.GetString()!)];
-            return peer;
-        }
-        catch
-        {
-            await peer.DisposeAsync();
-            throw;
-        }
-    }
-
-    public static bool Is(JsonElement e, string name) => e.TryGetProperty("event", out var v) && v.GetString() == name;
-
-    public static string Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : string.Empty;
-
-    public IReadOnlyList<JsonElement> Events
-    {
-        get
-        {
-            lock (_sync) return [.. _events];
-        }
-    }
-
-    public async Task SendLineAsync(string line)
-    {
-        await _process.StandardInput.WriteLineAsync(line).WaitAsync(TimeSpan.FromSeconds(5));
-        await _process.StandardInput.FlushAsync().WaitAsync(TimeSpan.FromSeconds(5));
-    }
-
-    public void CloseStdin() => _process.StandardInput.Close();
-
-    public void Signal(int signal)
-    {
-        // kill(2) on the child only: the process we started, by its id.
-        using var kill = Process.Start(new ProcessStartInfo("kill", $"-{signal} {_process.Id}") { UseShellExecute = false });
-        kill?.WaitForExit(5000);
-    }
-
-    public async Task<int> WaitForExitAsync(TimeSpan timeout)
-    {
-        using var cts = new CancellationTokenSource(timeout);
-        await _process.WaitForExitAsync(cts.Token);
-        return _process.ExitCode;
-    }
-
-    /// <summary>Waits for the first event (past or future) matching <paramref name="predicate"/>.</summary>
-    public Task<JsonElement> WaitForAsync(Func<JsonElement, bool> predicate, TimeSpan timeout) => WaitForAsync(predicate, 0, timeout);
-
-    /// <summary>Waits for the first event at index <paramref name="skip"/> or later matching <paramref name="predicate"/>.</summary>
-    public async Task<JsonElement> WaitForAsync(Func<JsonElement, bool> predicate, int skip, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            Task changed;
-            lock (_sync)
-            {
-                for (int i = skip; i < _events.Count; i++)
-                {
-                    if (predicate(_events[i])) return _events[i];
-                }
-
-                changed = _changed.Task;
-            }
-
-            var left = deadline - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero) throw new TimeoutException($"{Name}: expected event not seen. Output:\n{Describe()}");
-            if (_process.HasExited && !changed.IsCompleted)
-            {
-                try
-                {
-                    await changed.WaitAsync(TimeSpan.FromSeconds(1));
-                }
-                catch (TimeoutException)
-                {
-                    throw new InvalidOperationException($"{Name} exited ({_process.ExitCode}) before the expected event. Output:\n{Describe()}");
-                }
-
-                continue;
-            }
-
-            try
-            {
-                await changed.WaitAsync(left);
-            }
-            catch (TimeoutException)
-            {
-                // loop reports
-            }
-        }
-    }
-
-    public string Describe()
-    {
-        lock (_sync) return string.Join('\n', _events.Select(e => e.GetRawText())) + "\nstderr:\n" + string.Join('\n', _stderr.TakeLast(30));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.StandardInput.Close();
-                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                await _process.WaitForExitAsync(cts.Token);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException)
-        {
-            // fall through to kill
-        }
-        finally
-        {
-            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-            _process.Dispose();
-        }
-    }
-
-    private void OnError(string? line)
-    {
-        if (line is null) return;
-        lock (_sync) _stderr.Add(line);
-    }
-
-    private void OnLine(string? line)
-    {
-        TaskCompletionSource changed;
-        lock (_sync)
-        {
-            if (line is not null)
-            {
-                if (line.StartsWith('{'))
-                {
-                    try
-                    {
-                        using var doc = JsonDocument.Parse(line);
-                        _events.Add(doc.RootElement.Clone());
-                    }
-                    catch (JsonException)
-                    {
-                        _stderr.Add("bad json on stdout: " + line);
-                    }
-                }
-                else
-                {
-                    _stderr.Add("stdout: " + line);
-                }
-            }
-
-            changed = _changed;
-            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-
-        changed.TrySetResult();
+        return await StartAsync(psi, p => new GossipProcess(p, name), timeout);
     }
 }
