@@ -130,6 +130,8 @@ public sealed class InteropTests : IAsyncLifetime
         Assert.NotNull(await outbound.Identified.WaitAsync(s_step, Ct));
         Assert.True(await outbound.PingAsync(Ct).WaitAsync(s_step, Ct) > TimeSpan.Zero);
         await outbound.CloseAsync().AsTask().WaitAsync(s_step, Ct);
+        // js must have seen that close before it dials, or its dial reuses the closing connection and opens none.
+        await _js.WaitForAsync(e => JsPeer.Is(e, "connection:close") && JsPeer.Str(e, "peer") == inline.PeerId.ToString(), s_step);
 
         // js dials us.
         await _js.SendAsync($"dial {addr.WithPeerId(inline.PeerId)}");
