@@ -16,6 +16,7 @@
 # CLI (for tests that drive the lab step by step):
 #   lab/netns.sh up PREFIX          create the lab (namespaces PREFIX-att, PREFIX-rt ...)
 #   lab/netns.sh down PREFIX        stop every process inside the lab's namespaces and delete them
+#   lab/netns.sh pair PREFIX [IPV4_A/LEN IPV4_B/LEN]   two namespaces PREFIX-a, PREFIX-b joined by a veth pair (eth0 each)
 #   lab/netns.sh exec PREFIX HOST CMD...   run CMD inside PREFIX-HOST
 #   lab/netns.sh services PREFIX DIR       start sshd, HTTP and DNS on the server (state in DIR)
 # PREFIX: 2-8 characters [a-z0-9]. Needs root, iproute2, and for services openssh-server and python3.
@@ -210,6 +211,25 @@ lab_capture_stop() {
     LAB_CAPTURE_PID=
 }
 
+# lab_pair_up PREFIX [IPV4_A/LEN IPV4_B/LEN]: two namespaces, PREFIX-a and PREFIX-b, joined by one veth pair (eth0 on
+# each side), for tests that capture on a link they own. IPv6 is off, so the link carries only what the test sends
+# (no router solicitations); the addresses are set only when given. lab_down PREFIX removes both.
+lab_pair_up() {
+    lab_check_prefix "$1"
+    local a="$1-a" b="$1-b" ns
+    if ip netns list | grep -q "^$1-"; then lab_die "namespaces with prefix $1 already exist"; fi
+    for ns in "$a" "$b"; do
+        ip netns add "$ns"
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+        ip -n "$ns" link set lo up
+    done
+    ip -n "$a" link add eth0 type veth peer name eth0 netns "$b"
+    [[ -n ${2:-} ]] && ip -n "$a" addr add "$2" dev eth0
+    [[ -n ${3:-} ]] && ip -n "$b" addr add "$3" dev eth0
+    ip -n "$a" link set eth0 up
+    ip -n "$b" link set eth0 up
+}
+
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
     set -euo pipefail
     [[ $(id -u) == 0 ]] || lab_die "needs root (ip netns)"
@@ -217,8 +237,9 @@ if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
     case $cmd in
         up) lab_up "${1:?prefix}" ;;
         down) lab_down "${1:?prefix}" ;;
+        pair) lab_pair_up "${1:?prefix}" "${2:-}" "${3:-}" ;;
         exec) lab_check_prefix "${1:?prefix}"; LAB_PREFIX=$1; shift; lab_exec "$@" ;;
         services) lab_check_prefix "${1:?prefix}"; LAB_PREFIX=$1; lab_start_services "${2:?state dir}" ;;
-        *) echo "usage: $0 up|down PREFIX | exec PREFIX HOST CMD... | services PREFIX DIR" >&2; exit 2 ;;
+        *) echo "usage: $0 up|down PREFIX | pair PREFIX [IPV4_A/LEN IPV4_B/LEN] | exec PREFIX HOST CMD... | services PREFIX DIR" >&2; exit 2 ;;
     esac
 fi

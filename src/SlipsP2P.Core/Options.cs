@@ -54,6 +54,9 @@ public sealed class AnalysisOptions
     /// <summary>[whitelists.local_whitelist_path]</summary>
     public string LocalWhitelistPath { get; set; } = "config/whitelist.conf";
 
+    /// <summary>Live capture (-i, -F, parameters.pcapfilter); <see cref="CaptureOptions.IsLive"/> tells a running node from a file analysis.</summary>
+    public CaptureOptions Capture { get; set; } = new();
+
     /// <summary>Checks the values; returns the problems, empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {

@@ -5,6 +5,7 @@ using SlipsP2P.Core;
 using SlipsP2P.Detection;
 using SlipsP2P.Ingest;
 using SlipsP2P.Ingest.Anonymization;
+using SlipsP2P.Ingest.Live;
 using SlipsP2P.Output.Alerts;
 using Spectre.Console;
 
@@ -18,9 +19,15 @@ internal static class Analysis
 
     public static int Run(AnalysisRequest request, TextWriter stdout, TextWriter stderr)
     {
-        if (string.IsNullOrEmpty(request.Input))
+        if (string.IsNullOrEmpty(request.Input) && string.IsNullOrEmpty(request.Interface))
         {
-            stderr.WriteLine("slips: no input: give one with -f PATH (see slips --help)");
+            stderr.WriteLine("slips: no input: give one with -f PATH or -i IFACE (see slips --help)");
+            return ExitCodes.UsageError;
+        }
+
+        if ((request.Input is not null && request.Interface is not null ? "give either -f PATH or -i IFACE, not both" : LiveRun.CheckRequest(request)) is { } liveProblem)
+        {
+            stderr.WriteLine("slips: " + liveProblem);
             return ExitCodes.UsageError;
         }
 
@@ -42,6 +49,8 @@ internal static class Analysis
         }
 
         foreach (var w in warnings) stderr.WriteLine("slips: warning: " + w);
+        options.Capture.Interface = request.Interface;
+        if (request.PcapFilter is not null) options.Capture.Filter = request.PcapFilter;
 
         Whitelist? whitelist = null;
         if (options.EnableLocalWhitelist && !request.NoDetection)
@@ -61,7 +70,7 @@ internal static class Analysis
         IEventSource source;
         try
         {
-            source = InputDetector.Open(request.Input, request.InputType, options, stderr);
+            source = options.Capture.IsLive ? new LiveCaptureSource(options) : InputDetector.Open(request.Input!, request.InputType, options, stderr);
         }
         catch (InputException e)
         {
@@ -71,10 +80,11 @@ internal static class Analysis
 
         // The Zeek flow writer fills Community ID and AID when it writes a flow; nothing else reads them.
         if (source is SlipsP2P.Ingest.Pcap.PcapSource pcap) pcap.ComputeFlowIds = false;
+        if (source is LiveCaptureSource liveSource) liveSource.ComputeFlowIds = false;
 
         using (source)
         {
-            string outDir = request.OutputDirectory ?? DefaultOutputDirectory(request.Input);
+            string outDir = request.OutputDirectory ?? DefaultOutputDirectory(request.Input ?? request.Interface!);
             try
             {
                 Directory.CreateDirectory(outDir);
@@ -116,7 +126,8 @@ internal static class Analysis
         var clock = Stopwatch.StartNew();
         try
         {
-            RunWithProgress(source, sink, request.NoProgress, stderr);
+            if (source is LiveCaptureSource live) LiveRun.Run(live, sink, request.Duration, stderr);
+            else RunWithProgress(source, sink, request.NoProgress, stderr);
         }
         catch (InputException e)
         {
@@ -145,6 +156,7 @@ internal static class Analysis
         if (request.NoDetection) Printing.PrintProfiles(pipeline, stdout);
         if (request.PrintTuples) Printing.PrintTuples(pipeline, stdout);
         Printing.PrintSummary(source, pipeline, counter, outDir, clock.Elapsed, stdout, stderr);
+        if (source is LiveCaptureSource captured) LiveRun.Report(captured, outDir, clock.Elapsed, stdout, stderr);
         return ExitCodes.Ok;
     }
 

@@ -74,11 +74,30 @@ internal static class AnalyzeCommand
             Description = "Do not show a progress bar (none is shown when the output is not a terminal).",
         };
 
+        var iface = new Option<string>("--interface", "-i")
+        {
+            Description = "Capture and analyse live traffic on this interface (Slips' -i; needs root or CAP_NET_RAW). Runs until Ctrl-C/SIGTERM " +
+                          "or --duration, then flushes the flows and writes the alerts. Writes capture.json (libpcap and node drop counters) in the output directory.",
+            HelpName = "IFACE",
+        };
+        var pcapFilter = new Option<string>("--pcapfilter", "-F")
+        {
+            Description = "BPF capture filter for -i, e.g. -F 'not port 22' (Slips' -F; sets parameters.pcapfilter).",
+            HelpName = "BPF",
+        };
+        var duration = new Option<double?>("--duration")
+        {
+            Description = "With -i: stop capturing after this many seconds (default: until Ctrl-C or SIGTERM).",
+            HelpName = "SECONDS",
+        };
+
         var root = new RootCommand();
         foreach (var o in new Option[] { file, output, config, window, noDetection, printTuples, anonymize, set, writeFlows, inputType, noProgress, markovModels, minLetters })
         {
             root.Options.Add(o);
         }
+
+        foreach (var o in new Option[] { iface, pcapFilter, duration }) root.Options.Add(o);
 
         root.SetAction(parse =>
         {
@@ -95,6 +114,9 @@ internal static class AnalyzeCommand
                 WriteFlows = parse.GetValue(writeFlows),
                 InputType = parse.GetValue(inputType),
                 NoProgress = parse.GetValue(noProgress),
+                Interface = parse.GetValue(iface),
+                PcapFilter = parse.GetValue(pcapFilter),
+                Duration = parse.GetValue(duration),
             };
             return Analysis.Run(request, Console.Out, Console.Error);
         });
@@ -125,4 +147,7 @@ internal sealed class AnalysisRequest
     public bool WriteFlows { get; init; }
     public string? InputType { get; init; }
     public bool NoProgress { get; init; }
+    public string? Interface { get; init; }
+    public string? PcapFilter { get; init; }
+    public double? Duration { get; init; }
 }

@@ -116,6 +116,16 @@ internal static class ConfigKeys
             (o, v) => o.EnableLocalWhitelist = Bool(v), o => o.EnableLocalWhitelist ? "true" : "false"),
         new("whitelists.local_whitelist_path", "the local whitelist file (Slips' CSV format)",
             (o, v) => o.LocalWhitelistPath = v.Trim(), o => o.LocalWhitelistPath),
+        new("parameters.pcapfilter", "BPF capture filter for live capture, e.g. 'not port 22'; empty for none (-F)",
+            (o, v) => o.Capture.Filter = v.Trim(), o => o.Capture.Filter),
+        new("parameters.capture_buffer_mb", "kernel ring of a live capture in megabytes (pcap_set_buffer_size)",
+            (o, v) => o.Capture.BufferMegabytes = Int(v), o => Num(o.Capture.BufferMegabytes)),
+        new("parameters.capture_snaplen", "bytes kept of each live-captured packet (128 to 262144)",
+            (o, v) => o.Capture.Snaplen = Int(v), o => Num(o.Capture.Snaplen)),
+        new("parameters.capture_queue_batches", "packet batches queued between capture and analysis before drops are counted",
+            (o, v) => o.Capture.QueueBatches = Int(v), o => Num(o.Capture.QueueBatches)),
+        new("parameters.capture_stats_interval", "seconds between the progress lines of a live capture",
+            (o, v) => o.Capture.StatsInterval = PositiveDouble(v), o => Num(o.Capture.StatsInterval)),
     ];
 
     private static readonly Dictionary<string, Key> s_byPath = s_keys.ToDictionary(k => k.Path, StringComparer.OrdinalIgnoreCase);
