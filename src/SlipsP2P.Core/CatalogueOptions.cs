@@ -39,6 +39,18 @@ public sealed class FlowAlertOptions
     /// <summary>[network_discovery.dhcp_scan_min_addresses] distinct addresses one client requests in a window per DHCP_SCAN (Slips: 4, then every 4).</summary>
     public int DhcpScanMinAddresses { get; set; } = 4;
 
+    /// <summary>[flow_alerts.smtp_bruteforce_threshold] bad SMTP logins from one host within <see cref="SmtpBruteforceSeconds"/> that make SMTP_LOGIN_BRUTEFORCE (Slips: 3).</summary>
+    public int SmtpBruteforceThreshold { get; set; } = 3;
+
+    /// <summary>[flow_alerts.smtp_bruteforce_seconds] the span in which the bad SMTP logins must fall (Slips: 10).</summary>
+    public double SmtpBruteforceSeconds { get; set; } = 10;
+
+    /// <summary>[flow_alerts.login_bruteforce_threshold] failed telnet/rlogin/rsh logins from one host to one server within <see cref="LoginBruteforceSeconds"/> that make PASSWORD_GUESSING (no Slips default: ours 5).</summary>
+    public int LoginBruteforceThreshold { get; set; } = 5;
+
+    /// <summary>[flow_alerts.login_bruteforce_seconds] the span in which the failed logins must fall (ours: 120).</summary>
+    public double LoginBruteforceSeconds { get; set; } = 120;
+
     /// <summary>Checks the values; returns the problems, empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -49,6 +61,8 @@ public sealed class FlowAlertOptions
         if (NxdomainThreshold < 1) errors.Add($"{nameof(NxdomainThreshold)} must be at least 1");
         if (!(DnsWithoutConnectionWait > 0) || !(ServiceMismatchWait > 0)) errors.Add("waits must be positive");
         if (DhcpScanMinAddresses < 2) errors.Add($"{nameof(DhcpScanMinAddresses)} must be at least 2");
+        if (SmtpBruteforceThreshold < 2 || !(SmtpBruteforceSeconds > 0)) errors.Add($"{nameof(SmtpBruteforceThreshold)} must be at least 2 and {nameof(SmtpBruteforceSeconds)} positive");
+        if (LoginBruteforceThreshold < 2 || !(LoginBruteforceSeconds > 0)) errors.Add($"{nameof(LoginBruteforceThreshold)} must be at least 2 and {nameof(LoginBruteforceSeconds)} positive");
         if (ArpScanMinTargets < 2 || !(ArpScanSeconds > 0)) errors.Add($"{nameof(ArpScanMinTargets)} must be at least 2 and {nameof(ArpScanSeconds)} positive");
         return errors;
     }
@@ -72,9 +86,16 @@ public sealed class ThreatIntelligenceOptions
     /// <summary>[threatintelligence.TI_files_update_period] seconds between feed refreshes of a running node (Slips: 86400).</summary>
     public double UpdatePeriod { get; set; } = 86400;
 
+    /// <summary>
+    /// [threatintelligence.asn_tables] IP-to-ASN tables in the ip2asn TSV format (range_start, range_end, AS number,
+    /// country, description), comma-separated; a missing file is skipped. Feeds tagged 'ip2asn' in the feeds file are
+    /// read as tables too. Needed to match ASN indicators.
+    /// </summary>
+    public string AsnTables { get; set; } = "config/ti/ip2asn-v4.tsv,config/ti/ip2asn-v6.tsv";
+
     /// <summary>Checks the values; returns the problems, empty when valid.</summary>
     public IReadOnlyList<string> Validate() =>
-        UpdatePeriod >= 60 ? Array.Empty<string>() : [$"{nameof(UpdatePeriod)} (threatintelligence.TI_files_update_period) must be at least 60 seconds"];
+        UpdatePeriod >= 1 ? Array.Empty<string>() : [$"{nameof(UpdatePeriod)} (threatintelligence.TI_files_update_period) must be at least 1 second"];
 }
 
 /// <summary>HTTPS anomaly detection settings (config/slips.yaml section anomaly_detection_https, Slips' names).</summary>

@@ -115,6 +115,7 @@ public static class EvidenceTypes
     public const string ConnectionToPrivateIp = "CONNECTION_TO_PRIVATE_IP";
     public const string Port0Connection = "PORT_0_CONNECTION";
     public const string SmtpLoginBruteforce = "SMTP_LOGIN_BRUTEFORCE";
+    public const string BadSmtpLogin = "BAD_SMTP_LOGIN";
     public const string Login = "LOGIN";
     public const string ThreatIntelligenceToBlacklistedIp = "THREAT_INTELLIGENCE_TO_BLACKLISTED_IP";
     public const string ThreatIntelligenceFromBlacklistedIp = "THREAT_INTELLIGENCE_FROM_BLACKLISTED_IP";

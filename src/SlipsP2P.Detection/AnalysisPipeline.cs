@@ -80,6 +80,8 @@ public sealed class AnalysisPipeline : IEventSink
             new PeriodicityDetector(),
         };
         detectors.AddRange(SlipsP2P.Detection.Detectors.FlowAlerts.CatalogueDetectors.Create(options));
+        detectors.Add(new SlipsP2P.Detection.Detectors.Smtp.SmtpLoginDetector());
+        detectors.Add(new SlipsP2P.Detection.Detectors.Login.LoginDetector());
         if (options.Detectors.MarkovModelsDirectory.Length > 0) detectors.Add(MarkovDetector.FromDirectory(options.Detectors.MarkovModelsDirectory));
         if (options.Detectors.FlowMlModelPath.Length > 0) detectors.Add(new FlowMlDetector(FlowClassifierModel.Load(options.Detectors.FlowMlModelPath)));
         return detectors;

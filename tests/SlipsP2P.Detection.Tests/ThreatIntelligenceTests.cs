@@ -51,12 +51,20 @@ public class ThreatIntelligenceTests
     }
 
     [Fact]
-    public void Reader_BadLines_WarnWithFileAndLine()
+    public void Reader_BadLines_OneWarningWithCountAndFirstLine()
     {
         var warnings = new List<string>();
-        IocFileReader.Read(new StringReader("1.2.3.4\n%%%\n" + new string('a', IocFileReader.MaxLineLength + 1) + "\n"), "f.csv", new IocStore(), ThreatLevel.Low, "f", false, warnings);
-        Assert.Contains(warnings, w => w.StartsWith("f.csv:2:", StringComparison.Ordinal));
-        Assert.Contains(warnings, w => w.StartsWith("f.csv:3:", StringComparison.Ordinal));
+        IocFileReader.Read(new StringReader("1.2.3.4\n%%%\n" + new string('a', IocFileReader.MaxLineLength + 1) + "\n$$$\n"), "f.csv", new IocStore(), ThreatLevel.Low, "f", false, warnings);
+        var w = Assert.Single(warnings);
+        Assert.StartsWith("f.csv: 3 bad lines in the IoC file skipped (first: line 2: no IP", w, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Reader_NoBadLines_NoWarning()
+    {
+        var warnings = new List<string>();
+        IocFileReader.Read(new StringReader("# comment\n1.2.3.4,high,x\nevil.example.com\n"), "f.csv", new IocStore(), ThreatLevel.Low, "f", false, warnings);
+        Assert.Empty(warnings);
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using SlipsP2P.Cli.Configuration;
 using SlipsP2P.Core;
+using SlipsP2P.Detection;
+using SlipsP2P.Detection.Detectors.ThreatIntelligence;
 using SlipsP2P.Detection.ThreatIntelligence;
 
 namespace SlipsP2P.Cli.Commands;
@@ -64,9 +66,9 @@ internal static class TiCommand
             if (!TryOptions(parse.GetValue(config), out var options)) return ExitCodes.UsageError;
             var warnings = new List<string>();
             var t = options.ThreatIntelligence;
-            var store = ThreatIntelligenceLoader.Load(Analysis.ResolveInHome(t.LocalDirectory), Analysis.ResolveInHome(t.FeedsFile), CacheDir(options), warnings);
+            var store = ThreatIntelligenceLoader.Load(t, p => Analysis.ResolveInHome(p), warnings);
             foreach (var w in warnings) Console.Error.WriteLine("slips ti status: " + w);
-            Console.Out.WriteLine($"ips {store.IpCount}, ranges {store.RangeCount}, domains {store.DomainCount}, ja3 {store.Ja3Count}, asns {store.AsnCount}");
+            Console.Out.WriteLine($"ips {store.IpCount}, ranges {store.RangeCount}, domains {store.DomainCount}, ja3 {store.Ja3Count}, asns {store.AsnCount}, asn table ranges {store.AsnTable.Count}");
             return ExitCodes.Ok;
         });
 
@@ -75,11 +77,7 @@ internal static class TiCommand
         return ti;
     }
 
-    private static string CacheDir(AnalysisOptions options)
-    {
-        string c = options.ThreatIntelligence.CacheDirectory;
-        return Path.IsPathRooted(c) ? c : Path.Combine(Analysis.Home, c);
-    }
+    private static string CacheDir(AnalysisOptions options) => FeedRefresh.CacheDirectory(options);
 
     private static bool TryOptions(string? configPath, out AnalysisOptions options)
     {
@@ -96,5 +94,82 @@ internal static class TiCommand
             options = new AnalysisOptions();
             return false;
         }
+    }
+}
+
+/// <summary>
+/// The feed refresher of a running analysis whose input does not end by itself (standard input, live capture): every
+/// threatintelligence.TI_files_update_period seconds it runs the updater (conditional requests) in the background,
+/// loads a new IoC store and publishes it with one reference swap, so detection neither stops nor sees a half-loaded
+/// store. Each publication is reported on stderr.
+/// </summary>
+internal sealed class FeedRefresh : IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly HttpClient _http;
+    private readonly Task _run;
+
+    private FeedRefresh(IocSource source, AnalysisOptions options, TextWriter stderr)
+    {
+        var ti = options.ThreatIntelligence;
+        _http = new HttpClient { Timeout = TimeSpan.FromSeconds(Math.Clamp(ti.UpdatePeriod, 5, 60)) };
+        _http.DefaultRequestHeaders.UserAgent.ParseAdd("slipsp2p-ti/1.0");
+        var writer = TextWriter.Synchronized(stderr);
+        var refresher = new FeedRefresher(source, async ct =>
+        {
+            var warnings = new List<string>();
+            var feeds = FeedList.Read(Analysis.ResolveInHome(ti.FeedsFile), warnings);
+            var results = await new FeedUpdater(_http, CacheDirectory(options)).UpdateAsync(feeds, ct);
+            foreach (var r in results)
+            {
+                if (r.Status is FeedUpdateStatus.FailedNoCache or FeedUpdateStatus.FailedUsingCache) warnings.Add(r.Message);
+            }
+
+            var store = ThreatIntelligenceLoader.Load(ti, ResolveTi, new List<string>());
+            foreach (var w in warnings) await writer.WriteLineAsync("slips: warning: " + w);
+            await writer.WriteLineAsync($"slips: threat intelligence refreshed: ips {store.IpCount}, ranges {store.RangeCount}, domains {store.DomainCount}, ja3 {store.Ja3Count}, asns {store.AsnCount}");
+            return store;
+        }, TimeSpan.FromSeconds(ti.UpdatePeriod), TimeProvider.System);
+        _run = Task.Run(() => refresher.RunAsync(_stop.Token));
+    }
+
+    /// <summary>The pipeline's threat intelligence detector, or null when threat intelligence is off.</summary>
+    public static ThreatIntelligenceDetector? Of(AnalysisPipeline pipeline)
+    {
+        foreach (var d in pipeline.Detectors)
+        {
+            if (d is ThreatIntelligenceDetector ti) return ti;
+        }
+
+        return null;
+    }
+
+    /// <summary>Starts refreshing <paramref name="source"/> until disposed.</summary>
+    public static FeedRefresh Start(IocSource source, AnalysisOptions options, TextWriter stderr) => new(source, options, stderr);
+
+    /// <summary>The feed cache directory of <paramref name="options"/>, relative paths under the repository.</summary>
+    public static string CacheDirectory(AnalysisOptions options)
+    {
+        string c = options.ThreatIntelligence.CacheDirectory;
+        return Path.IsPathRooted(c) ? c : Path.Combine(Analysis.Home, c);
+    }
+
+    private static string ResolveTi(string path) => Path.IsPathRooted(path) ? path : Path.Combine(Analysis.Home, path);
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        try
+        {
+            // The refresher stops at its next await; a download in flight is abandoned.
+            _run.Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+            // Refresh failures are reported as they happen; stopping must not fail the analysis.
+        }
+
+        _stop.Dispose();
+        _http.Dispose();
     }
 }

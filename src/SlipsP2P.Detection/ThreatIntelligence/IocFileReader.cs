@@ -17,7 +17,7 @@ public static class IocFileReader
 
     /// <summary>
     /// Reads <paramref name="path"/> into <paramref name="store"/>; <paramref name="defaultLevel"/> applies where a line
-    /// has no level. Returns indicators added; problems (file and line named) go to <paramref name="warnings"/>.
+    /// has no level. Returns indicators added; bad lines make one warning (file, count, first bad line) in <paramref name="warnings"/>.
     /// <paramref name="ja3"/> reads 32-hex-digit hashes as JA3 indicators.
     /// </summary>
     public static int Read(string path, IocStore store, ThreatLevel defaultLevel, string sourceName, bool ja3, IList<string> warnings)
@@ -48,14 +48,15 @@ public static class IocFileReader
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(warnings);
-        int added = 0, lineNo = 0, bad = 0;
+        var problems = new LineProblems(name, "IoC file");
+        int added = 0, lineNo = 0;
         string? line;
         while ((line = reader.ReadLine()) is not null)
         {
             lineNo++;
             if (line.Length > MaxLineLength)
             {
-                if (bad++ < 5) warnings.Add($"{name}:{lineNo}: line longer than {MaxLineLength} characters skipped");
+                problems.Bad(lineNo, $"longer than {MaxLineLength} characters");
                 continue;
             }
 
@@ -96,9 +97,10 @@ public static class IocFileReader
                 }
             }
 
-            if (!done && bad++ < 5) warnings.Add($"{name}:{lineNo}: no IP, range, domain{(ja3 ? ", JA3" : "")} or ASN found");
+            if (!done) problems.Bad(lineNo, $"no IP, range, domain{(ja3 ? ", JA3" : "")} or ASN found");
         }
 
+        problems.Report(warnings);
         return added;
     }
 

@@ -20,6 +20,7 @@ public sealed class IocStore
     private readonly Dictionary<string, IocInfo> _domains = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, IocInfo> _ja3 = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, IocInfo> _asns = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<uint, IocInfo> _asnNumbers = new();
     private readonly Dictionary<(IpAddr Network, int Prefix), IocInfo> _ranges = new();
     private readonly SortedSet<int> _prefixLengthsSet = new(Comparer<int>.Create((a, b) => b.CompareTo(a)));
     private int[] _prefixLengths = [];
@@ -39,8 +40,14 @@ public sealed class IocStore
     /// <summary>JA3 indicators.</summary>
     public int Ja3Count => _ja3.Count;
 
-    /// <summary>ASN indicators (kept for when ASN data exists; traffic carries none today).</summary>
+    /// <summary>ASN indicators (matched through <see cref="AsnTable"/>).</summary>
     public int AsnCount => _asns.Count;
+
+    /// <summary>The IP-to-ASN mapping ASN indicators are matched through; empty when no table was loaded.</summary>
+    public AsnTable AsnTable { get; set; } = AsnTable.Empty;
+
+    /// <summary>Problems met while this store was loaded (one line per file), for the run to print.</summary>
+    public IReadOnlyList<string> LoadWarnings { get; set; } = Array.Empty<string>();
 
     /// <summary>All indicators.</summary>
     public int Count => _ips.Count + _domains.Count + _ranges.Count + _ja3.Count + _asns.Count;
@@ -77,6 +84,7 @@ public sealed class IocStore
         if (a.StartsWith("AS", StringComparison.OrdinalIgnoreCase)) a = a[2..];
         if (!uint.TryParse(a, NumberStyles.None, CultureInfo.InvariantCulture, out var n)) return false;
         Put(_asns, "AS" + n.ToString(CultureInfo.InvariantCulture), info);
+        Put(_asnNumbers, n, info);
         return true;
     }
 
@@ -150,6 +158,9 @@ public sealed class IocStore
         info = null!;
         return !string.IsNullOrEmpty(asn) && _asns.TryGetValue(asn, out info!);
     }
+
+    /// <summary>The indicator for an AS number (no allocation: the detection path).</summary>
+    public bool TryMatchAsn(uint asn, out IocInfo info) => _asnNumbers.TryGetValue(asn, out info!);
 
     private static IpAddr Mask(IpAddr ip, int bits)
     {

@@ -70,6 +70,11 @@ internal enum ZeekField : byte
     ArpOrigH,
     ArpRespH,
     Path,
+    LastReply,
+    MailFrom,
+    Helo,
+    User,
+    Success,
 }
 
 /// <summary>Field names as Zeek writes them.</summary>
@@ -143,6 +148,11 @@ internal static class ZeekFields
         ["orig_h"] = ZeekField.ArpOrigH,
         ["resp_h"] = ZeekField.ArpRespH,
         ["_path"] = ZeekField.Path,
+        ["last_reply"] = ZeekField.LastReply,
+        ["mailfrom"] = ZeekField.MailFrom,
+        ["helo"] = ZeekField.Helo,
+        ["user"] = ZeekField.User,
+        ["success"] = ZeekField.Success,
     };
 
     private static readonly Dictionary<string, ZeekField>.AlternateLookup<ReadOnlySpan<char>> s_lookup =

@@ -13,6 +13,8 @@ public enum ZeekLogKind
     Notice,
     Arp,
     Dhcp,
+    Smtp,
+    Login,
 }
 
 /// <summary>Names of Zeek logs.</summary>
@@ -29,6 +31,8 @@ public static class ZeekLogKinds
         "notice" => ZeekLogKind.Notice,
         "arp" => ZeekLogKind.Arp,
         "dhcp" => ZeekLogKind.Dhcp,
+        "smtp" => ZeekLogKind.Smtp,
+        "login" => ZeekLogKind.Login,
         _ => ZeekLogKind.Unknown,
     };
 

@@ -177,6 +177,7 @@ internal sealed class ZeekLogReader : IDisposable
     {
         if (_columns.Length == 0)
         {
+        if (Has(fields, ZeekField.LastReply) || Has(fields, ZeekField.MailFrom)) return ZeekLogKind.Smtp;
             Skip("data before any #fields header");
             return null;
         }
@@ -395,3 +396,4 @@ internal sealed class ZeekLogReader : IDisposable
 
     public void Dispose() => _lines.Dispose();
 }
+        if (line.IndexOf("\"last_reply\""u8) >= 0 || line.IndexOf("\"mailfrom\""u8) >= 0) return ZeekLogKind.Smtp;

@@ -40,6 +40,8 @@ internal sealed class ZeekRecordBuilder
             ZeekLogKind.Notice => new NoticeRecord(),
             ZeekLogKind.Arp => new ArpRecord(),
             ZeekLogKind.Dhcp => new DhcpRecord(),
+            ZeekLogKind.Smtp => new SmtpRecord(),
+            ZeekLogKind.Login => new LoginRecord(),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unsupported Zeek log"),
         };
         _record.SourceLine = line;
@@ -101,6 +103,8 @@ internal sealed class ZeekRecordBuilder
             case NoticeRecord n: SetNotice(n, field, v); break;
             case ArpRecord p: SetArp(p, field, v); break;
             case DhcpRecord dh: SetDhcp(dh, field, v); break;
+            case SmtpRecord sm: SetSmtp(sm, field, v); break;
+            case LoginRecord lg: SetLogin(lg, field, v); break;
         }
     }
 
@@ -231,6 +235,30 @@ internal sealed class ZeekRecordBuilder
         }
     }
 
+    private void SetSmtp(SmtpRecord m, ZeekField field, ReadOnlySpan<byte> v)
+    {
+        // Replies and addresses are free text from the wire: bounded before they become strings.
+        switch (field)
+        {
+            case ZeekField.LastReply: m.LastReply = Encoding.UTF8.GetString(v[..Math.Min(v.Length, 512)]); break;
+            case ZeekField.MailFrom: m.MailFrom = Encoding.UTF8.GetString(v[..Math.Min(v.Length, 320)]); break;
+            case ZeekField.Helo: m.Helo = _strings.Get(v[..Math.Min(v.Length, 255)]); break;
+        }
+    }
+
+    private void SetLogin(LoginRecord l, ZeekField field, ReadOnlySpan<byte> v)
+    {
+        switch (field)
+        {
+            case ZeekField.User: l.User = _strings.Get(v[..Math.Min(v.Length, 255)]); break;
+            case ZeekField.Service: l.Service = _strings.Get(v); break;
+            case ZeekField.Success:
+                if (TryBool(v, out bool ok)) l.Success = ok;
+                else Fail(field, v);
+                break;
+        }
+    }
+
     private void SetArp(ArpRecord a, ZeekField field, ReadOnlySpan<byte> v)
     {
         switch (field)
@@ -283,7 +311,7 @@ internal sealed class ZeekRecordBuilder
         var r = _record!;
         _record = null;
         if (_error is null && !_hasTs) _error = "missing ts";
-        if (_error is null && (_kind is ZeekLogKind.Conn or ZeekLogKind.Dns or ZeekLogKind.Http or ZeekLogKind.Ssl or ZeekLogKind.Ssh)
+        if (_error is null && (_kind is ZeekLogKind.Conn or ZeekLogKind.Dns or ZeekLogKind.Http or ZeekLogKind.Ssl or ZeekLogKind.Ssh or ZeekLogKind.Smtp or ZeekLogKind.Login)
             && (!_hasOrig || !_hasResp))
         {
             _error = !_hasOrig ? "missing id.orig_h" : "missing id.resp_h";

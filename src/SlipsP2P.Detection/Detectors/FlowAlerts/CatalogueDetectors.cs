@@ -60,8 +60,7 @@ public static class CatalogueDetectors
         var ti = options.ThreatIntelligence;
         if (ti.Enabled)
         {
-            var store = ThreatIntelligenceLoader.Load(ConfigFiles.Resolve(ti.LocalDirectory), ConfigFiles.Resolve(ti.FeedsFile),
-                ConfigFiles.Resolve(ti.CacheDirectory), warnings);
+            var store = ThreatIntelligenceLoader.Load(ti, ConfigFiles.Resolve, warnings);
             list.Add(new ThreatIntelligenceDetector(new IocSource(store)));
         }
 

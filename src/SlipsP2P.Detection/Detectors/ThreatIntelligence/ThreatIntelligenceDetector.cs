@@ -4,7 +4,8 @@ namespace SlipsP2P.Detection.Detectors.ThreatIntelligence;
 
 /// <summary>
 /// Matches traffic against IoCs (Slips' threat_intelligence module): source and destination IPs of flows (exact or
-/// CIDR), DNS queries and answers, TLS SNI, JA3 and JA3S, HTTP hosts. Evidence has Slips' THREAT_INTELLIGENCE_* and
+/// CIDR), destinations in a listed ASN (through the store's IP-to-ASN table), DNS queries and answers, TLS SNI, JA3
+/// and JA3S, HTTP hosts. Evidence has Slips' THREAT_INTELLIGENCE_* and
 /// MALICIOUS_JA3(S) types, the listing's threat level and confidence 1. Each indicator is reported once per profile
 /// and window. Every lookup is a hash probe (plus one per listed prefix length for ranges, one per label for names).
 /// </summary>
@@ -12,8 +13,13 @@ public sealed class ThreatIntelligenceDetector : IDetector
 {
     private const int MaxReportedPerWindow = 100_000;
 
+    /// <summary>Destination addresses whose AS number is remembered (the cache is emptied when full or when the store changes).</summary>
+    public const int MaxCachedAsns = 65536;
+
     private readonly IocSource _source;
     private readonly Dictionary<int, HashSet<(IpAddr, string, string)>> _reported = new();
+    private readonly Dictionary<IpAddr, uint> _asnCache = new();
+    private IocStore? _asnCacheStore;
 
     /// <summary>Creates the detector reading IoCs from <paramref name="source"/> (which may be refreshed meanwhile).</summary>
     public ThreatIntelligenceDetector(IocSource source)
@@ -24,11 +30,15 @@ public sealed class ThreatIntelligenceDetector : IDetector
 
     public string Name => "threat_intelligence";
 
+    /// <summary>Where the IoCs come from; a refresher publishes new stores into it while detection runs.</summary>
+    public IocSource Source => _source;
+
     public void OnFlow(FlowRecord flow, DetectionContext ctx)
     {
         ArgumentNullException.ThrowIfNull(flow);
         ArgumentNullException.ThrowIfNull(ctx);
         var store = _source.Current;
+        if (store.AsnCount > 0 && store.AsnTable.Count > 0) MatchAsn(store, flow, ctx);
         if (store.IpCount == 0 && store.RangeCount == 0) return;
         if (store.TryMatchIp(flow.Destination, out var info, out var kind) && First(ctx, flow.Source, EvidenceTypes.ThreatIntelligenceToBlacklistedIp, flow.Destination.ToString()))
         {
@@ -111,6 +121,38 @@ public sealed class ThreatIntelligenceDetector : IDetector
 
         if (old is null) return;
         foreach (var w in old) _reported.Remove(w);
+    }
+
+    private void MatchAsn(IocStore store, FlowRecord flow, DetectionContext ctx)
+    {
+        var ip = flow.Destination;
+        if (ip.IsNone) return;
+        if (!ReferenceEquals(_asnCacheStore, store) || _asnCache.Count >= MaxCachedAsns)
+        {
+            _asnCache.Clear();
+            _asnCacheStore = store;
+        }
+
+        // One binary search per new destination, then a hash probe: O(1) amortised per flow.
+        if (!_asnCache.TryGetValue(ip, out uint asn))
+        {
+            if (!store.AsnTable.TryLookup(ip, out asn)) asn = 0;
+            _asnCache[ip] = asn;
+        }
+
+        if (asn == 0 || !store.TryMatchAsn(asn, out var info)) return;
+        string name = "AS" + asn.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (!First(ctx, flow.Source, EvidenceTypes.ThreatIntelligenceBlacklistedAsn, name)) return;
+        var e = Make(flow, EvidenceTypes.ThreatIntelligenceBlacklistedAsn, info, flow.Source, flow.Destination, name,
+            $"Connection to IP: {flow.Destination} with blacklisted ASN: {name}. Source: {info.Source}. Description: {info.Description}.",
+            flow.Protocol);
+        // Slips' confidence for an ASN match (the whole network is listed, not this address): 0.8.
+        ctx.Raise(new Evidence
+        {
+            Type = e.Type, Description = e.Description, Attacker = e.Attacker, Victim = e.Victim, AttackerIoc = e.AttackerIoc,
+            ThreatLevel = e.ThreatLevel, Confidence = 0.8, Timestamp = e.Timestamp, Protocol = e.Protocol, Port = e.Port,
+            Uids = e.Uids, Method = e.Method,
+        });
     }
 
     private void Domain(IocStore store, NetEvent record, string name, string what, DetectionContext ctx, Protocol protocol)
