@@ -33,6 +33,12 @@ public sealed class AnalysisOptions
     /// <summary>[parameters.icmp_inactivity_timeout] seconds (Zeek's default 1 min).</summary>
     public double IcmpInactivityTimeout { get; set; } = 60;
 
+    /// <summary>
+    /// [parameters.workers] flow-table workers for capture input (default 1): packets are partitioned over them by a
+    /// symmetric hash of the 5-tuple, and the records are merged back into one order, so the alerts are the same for any count.
+    /// </summary>
+    public int Workers { get; set; } = 1;
+
     /// <summary>[DisabledAlerts.disabled_detections] evidence types never raised.</summary>
     public IList<string> DisabledDetections { get; } = new List<string>();
 

@@ -69,6 +69,12 @@ internal static class AnalyzeCommand
             Description = "Letters a tuple needs before the Markov models judge it (default 3; sets markov.min_letters).",
             HelpName = "N",
         };
+        var workers = new Option<int?>("--workers")
+        {
+            Description = "Flow-table workers for a capture (default 1; sets parameters.workers): flows are split by a symmetric 5-tuple hash " +
+                          "and merged back into one order, so the alerts are the same for any N.",
+            HelpName = "N",
+        };
         var noProgress = new Option<bool>("--no-progress")
         {
             Description = "Do not show a progress bar (none is shown when the output is not a terminal).",
@@ -92,7 +98,7 @@ internal static class AnalyzeCommand
         };
 
         var root = new RootCommand();
-        foreach (var o in new Option[] { file, output, config, window, noDetection, printTuples, anonymize, set, writeFlows, inputType, noProgress, markovModels, minLetters })
+        foreach (var o in new Option[] { file, output, config, window, noDetection, printTuples, anonymize, set, writeFlows, inputType, noProgress, markovModels, minLetters, workers })
         {
             root.Options.Add(o);
         }
@@ -110,7 +116,7 @@ internal static class AnalyzeCommand
                 NoDetection = parse.GetValue(noDetection),
                 PrintTuples = parse.GetValue(printTuples),
                 Anonymize = parse.GetValue(anonymize),
-                Overrides = MarkovOverrides(parse.GetValue(set) ?? [], parse.GetValue(markovModels), parse.GetValue(minLetters)),
+                Overrides = WorkersOverride(MarkovOverrides(parse.GetValue(set) ?? [], parse.GetValue(markovModels), parse.GetValue(minLetters)), parse.GetValue(workers)),
                 WriteFlows = parse.GetValue(writeFlows),
                 InputType = parse.GetValue(inputType),
                 NoProgress = parse.GetValue(noProgress),
@@ -122,6 +128,10 @@ internal static class AnalyzeCommand
         });
         return root;
     }
+
+    /// <summary>--workers is a shorthand for parameters.workers, applied after --set (the key validates the number).</summary>
+    private static string[] WorkersOverride(string[] overrides, int? workers) =>
+        workers is { } n ? [.. overrides, "parameters.workers=" + n.ToString(System.Globalization.CultureInfo.InvariantCulture)] : overrides;
 
     /// <summary>-m and -a are shorthands for their configuration keys, applied after --set.</summary>
     private static string[] MarkovOverrides(string[] overrides, string? modelsDir, int? minLetters)
