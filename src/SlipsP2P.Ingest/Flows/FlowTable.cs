@@ -30,7 +30,8 @@ public sealed class FlowTable
     /// <summary>DNS messages inspected per flow (DNS flows are short; a busy resolver pair is capped).</summary>
     public const int MaxDnsPackets = 64;
 
-    private const double SweepInterval = 1;
+    /// <summary>Seconds of packet clock between sweeps for finished flows.</summary>
+    internal const double SweepInterval = 1;
     private const int MaxCachedTexts = 4096;
 
     private readonly AnalysisOptions _options;
@@ -38,7 +39,7 @@ public sealed class FlowTable
     private readonly Dictionary<FlowKey, int> _index = new();
     private readonly List<AppState?> _apps = new();
     private readonly Stack<int> _freeApps = new();
-    private readonly List<(double FinishTime, double Start, int Slot)> _expired = new();
+    private readonly List<Expired> _expired = new();
     private readonly Dictionary<ulong, string> _historyText = new();
     private readonly Dictionary<ulong, string> _macText = new();
     private FlowState[] _flows = new FlowState[1024];
@@ -71,6 +72,21 @@ public sealed class FlowTable
     /// </summary>
     public bool ComputeFlowIds { get; set; } = true;
 
+    /// <summary>
+    /// Uids and same-time ordering from the flow's first packet number instead of a per-table counter, so that a flow
+    /// gets the same uid and place whichever table (worker) holds it. Needs unique, increasing packet numbers.
+    /// </summary>
+    internal bool PacketNumberIdentity { get; set; }
+
+    /// <summary>
+    /// The clock is driven from outside (<see cref="SweepAt"/>): <see cref="Process"/> does not sweep. A worker's table
+    /// sweeps exactly where the single table would have, at checkpoints of the global packet clock.
+    /// </summary>
+    internal bool ExternalClock { get; set; }
+
+    /// <summary>Called before each flow a sweep or flush finishes, with its ordering key (finish time, start, first packet).</summary>
+    internal IFlowFinishObserver? FinishObserver { get; set; }
+
     /// <summary>Flows currently open.</summary>
     public int ActiveFlows => _index.Count;
 
@@ -90,15 +106,19 @@ public sealed class FlowTable
         _seeded = true;
     }
 
+    /// <summary>The uid seed a table takes from the timestamp of its first IP packet.</summary>
+    internal static ulong UidSeedFor(double firstTimestamp) => (ulong)BitConverter.DoubleToInt64Bits(firstTimestamp) ^ 0x5EED_51195_0001UL;
+
     /// <summary>Accounts one decoded IP packet (status <see cref="DecodeStatus.Ip"/>) seen at <paramref name="timestamp"/>.</summary>
     public void Process(ref DecodedPacket p, double timestamp, long packetNumber)
     {
         if (!_seeded)
         {
-            SeedUids((ulong)BitConverter.DoubleToInt64Bits(timestamp) ^ 0x5EED_51195_0001UL);
+            SeedUids(UidSeedFor(timestamp));
         }
 
-        Advance(timestamp);
+        if (!ExternalClock) Advance(timestamp);
+        else if (timestamp > _now) _now = timestamp;
 
         byte proto = p.Protocol;
         bool isTcp = proto == 6;
@@ -169,6 +189,13 @@ public sealed class FlowTable
         }
     }
 
+    /// <summary>A sweep at a checkpoint of the global packet clock (<see cref="ExternalClock"/>): as <see cref="Advance"/> would sweep.</summary>
+    internal void SweepAt(double now)
+    {
+        if (now > _now) _now = now;
+        Sweep(_now, all: false);
+    }
+
     /// <summary>Finishes every open flow (end of input), in start order.</summary>
     public void Flush() => Sweep(_now, all: true);
 
@@ -188,7 +215,7 @@ public sealed class FlowTable
         f.Start = ts;
         f.Last = ts;
         f.FirstPacket = packetNumber;
-        f.Counter = _counter++;
+        f.Counter = PacketNumberIdentity ? packetNumber : _counter++;
         f.App = -1;
 
         bool flip = false;
@@ -494,18 +521,27 @@ public sealed class FlowTable
             ref FlowState f = ref _flows[i];
             if (!f.InUse) continue;
             double finish = all ? double.NegativeInfinity : FinishTime(ref f);
-            if (all || finish <= now) _expired.Add((all ? f.Start : finish, f.Start, i));
+            if (all || finish <= now) _expired.Add(new Expired(all ? f.Start : finish, f.Start, f.FirstPacket, i));
         }
 
         if (_expired.Count == 0) return;
+        // Ties broken by the first packet before the slot: with PacketNumberIdentity the order is the same in any table.
         _expired.Sort(static (a, b) =>
         {
             int c = a.FinishTime.CompareTo(b.FinishTime);
             if (c != 0) return c;
             c = a.Start.CompareTo(b.Start);
+            if (c != 0) return c;
+            c = a.FirstPacket.CompareTo(b.FirstPacket);
             return c != 0 ? c : a.Slot.CompareTo(b.Slot);
         });
-        foreach (var e in _expired) Finish(e.Slot);
+        IFlowFinishObserver? observer = FinishObserver;
+        foreach (var e in _expired)
+        {
+            observer?.BeforeFinish(e.FinishTime, e.Start, e.FirstPacket);
+            Finish(e.Slot);
+        }
+
         _expired.Clear();
     }
 
@@ -698,4 +734,6 @@ public sealed class FlowTable
 
         return false;
     }
+
+    private readonly record struct Expired(double FinishTime, double Start, long FirstPacket, int Slot);
 }
