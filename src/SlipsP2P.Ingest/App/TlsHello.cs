@@ -94,7 +94,8 @@ public sealed class TlsHello
         if (msgLength + 4 > recordLength) return OperationStatus.InvalidData;
         if (source.Length < 9 + msgLength) return OperationStatus.NeedMoreData;
         ReadOnlySpan<byte> body = source.Slice(9, msgLength);
-        bytesConsumed = 5 + recordLength;
+        // The record may be cut short after the hello (a truncated capture): never claim bytes that are not there.
+        bytesConsumed = source.Length >= 5 + recordLength ? 5 + recordLength : 9 + msgLength;
         return msgType == 1 ? ReadClient(body, out hello) : ReadServer(body, out hello);
     }
 

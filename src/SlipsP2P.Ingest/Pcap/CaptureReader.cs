@@ -292,7 +292,8 @@ public sealed class CaptureReader : IDisposable
         {
             case 6: // enhanced packet block
                 if (body.Length < 20) return Skip(number, "enhanced packet block shorter than its header");
-                interfaceId = (int)U32(body);
+                // Clamped: an id of 2^31 or more would wrap negative and pass the range check below.
+                interfaceId = (int)Math.Min(U32(body), int.MaxValue);
                 stamp = ((ulong)U32(body[4..]) << 32) | U32(body[8..]);
                 captured = (int)Math.Min(U32(body[12..]), int.MaxValue);
                 original = U32(body[16..]);
