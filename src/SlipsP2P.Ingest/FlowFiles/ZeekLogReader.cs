@@ -362,8 +362,16 @@ internal sealed class ZeekLogReader : IDisposable
         if (!reader.ValueIsEscaped) return reader.ValueSpan;
         int max = reader.ValueSpan.Length;
         if (_scratch.Length < max) _scratch = new byte[Math.Max(max, _scratch.Length * 2)];
-        int n = reader.CopyString(_scratch);
-        return _scratch.AsSpan(0, n);
+        try
+        {
+            int n = reader.CopyString(_scratch);
+            return _scratch.AsSpan(0, n);
+        }
+        catch (InvalidOperationException e)
+        {
+            // An escape that unescapes to invalid UTF-8 (a lone surrogate such as \udc00): a bad line, not a crash.
+            throw new JsonException("invalid string escape", e);
+        }
     }
 
     private static string FirstSentence(string message)
