@@ -22,8 +22,9 @@ internal static class EvalCommand
 
     internal static readonly Case[] s_cases =
     [
-        new("datasets:test14-malicious-zeek-dir", false, [EvidenceTypes.MultipleReconnectionAttempts], "SMTP brute force not implemented (smtp.log not read)"),
-        new("datasets:test9-mixed-zeek-dir", false, [EvidenceTypes.NonHttpPort80Connection], ""),
+        new("datasets:test14-malicious-zeek-dir", false, [EvidenceTypes.MultipleReconnectionAttempts, EvidenceTypes.BadSmtpLogin, EvidenceTypes.SmtpLoginBruteforce], ""),
+        // test9's smtp.log is test14's (the same 4 refused logins to 80.75.42.226).
+        new("datasets:test9-mixed-zeek-dir", false, [EvidenceTypes.NonHttpPort80Connection, EvidenceTypes.BadSmtpLogin, EvidenceTypes.SmtpLoginBruteforce], ""),
         new("datasets:test10-mixed-zeek-dir", false, [EvidenceTypes.NonSslPort443Connection, EvidenceTypes.HighEntropyDnsAnswer], ""),
         new("datasets:test15-malicious-zeek-dir", false, [EvidenceTypes.IncompatibleCn, EvidenceTypes.MaliciousJa3], ""),
         new("datasets:test16-malicious-zeek-dir", false, [EvidenceTypes.ArpOutsideLocalnet, EvidenceTypes.UnsolicitedArp], ""),

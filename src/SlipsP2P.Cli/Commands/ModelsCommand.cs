@@ -36,7 +36,9 @@ internal static class ModelsCommand
         var minLetters = new Option<int>("--min-letters") { Description = "Only tuples with at least this many letters.", DefaultValueFactory = _ => 5 };
         var normal = new Option<bool>("--normal") { Description = "A model of normal traffic: it competes for the closest match but raises nothing." };
         var evidenceType = new Option<string>("--evidence-type") { Description = "Evidence type raised on a match.", DefaultValueFactory = _ => EvidenceTypes.CommandAndControlChannel };
-        var margin = new Option<double>("--margin") { Description = "Threshold = largest training distance x this.", DefaultValueFactory = _ => 1.25 };
+        // 1.0: the detector judges a tuple from its first few letters on, and the opening of any run of small
+        // repetitive connections (an SSH brute force: "88h.h.h.") is within 1.25x of a beacon model's worst full string.
+        var margin = new Option<double>("--margin") { Description = "Threshold = largest training distance x this.", DefaultValueFactory = _ => 1.0 };
         foreach (var o in new Option[] { label, output, letters, input, port, source, minLetters, normal, evidenceType, margin }) train.Options.Add(o);
         train.SetAction(parse => Train(
             parse.GetValue(label)!, parse.GetValue(output)!, parse.GetValue(letters) ?? [], parse.GetValue(input) ?? [], parse.GetValue(port),
