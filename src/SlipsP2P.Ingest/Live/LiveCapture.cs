@@ -175,6 +175,7 @@ public sealed class LiveCapture : IDisposable
                 break;
             }
 
+            if (Failure is null) Drain(ref batch, header, data);
             Hand(ref batch);
         }
         catch (Exception e) when (e is PcapException or ObjectDisposedException or InvalidOperationException)
@@ -186,6 +187,16 @@ public sealed class LiveCapture : IDisposable
             RefreshStats(force: true);
             Queue.Complete();
         }
+    }
+
+    /// <summary>
+    /// On stop: the kernel hands over a partly filled block only after the block timeout, so wait that long once and
+    /// read what is left, so that packets which reached the ring before the stop are analysed, not lost.
+    /// </summary>
+    private void Drain(ref PacketBatch batch, IntPtr header, IntPtr data)
+    {
+        _device.WaitForPackets(2 * BlockTimeoutMilliseconds);
+        while (_device.GetNextPacketPointers(ref header, ref data) == 1) Take(ref batch, header, data);
     }
 
     private void Take(ref PacketBatch batch, IntPtr header, IntPtr data)
