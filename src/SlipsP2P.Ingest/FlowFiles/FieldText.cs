@@ -22,11 +22,32 @@ internal static class FieldText
     }
 
     public static bool TryParseLong(ReadOnlySpan<byte> s, out long value) =>
-        Utf8Parser.TryParse(s, out value, out int used) && used == s.Length;
+        TryParseDigits(s, out value) || (Utf8Parser.TryParse(s, out value, out int used) && used == s.Length);
+
+    /// <summary>
+    /// The fast path of the integer parsers: 1 to 18 ASCII digits and nothing else (what flow files write almost
+    /// always). False sends the caller to the general parser, which gives the same value when there is one.
+    /// </summary>
+    private static bool TryParseDigits(ReadOnlySpan<byte> s, out long value)
+    {
+        value = 0;
+        if ((uint)(s.Length - 1) >= 18) return false;
+        long v = 0;
+        for (int i = 0; i < s.Length; i++)
+        {
+            uint d = s[i] - (uint)'0';
+            if (d > 9) return false;
+            v = (v * 10) + d;
+        }
+
+        value = v;
+        return true;
+    }
 
     /// <summary>Parses a non-negative count; Zeek writes counts as integers, Suricata sometimes as doubles.</summary>
     public static bool TryParseCount(ReadOnlySpan<byte> s, out long value)
     {
+        if (TryParseDigits(s, out value)) return true;
         if (Utf8Parser.TryParse(s, out value, out int used) && used == s.Length) return value >= 0;
         if (Utf8Parser.TryParse(s, out double d, out used) && used == s.Length && d >= 0 && d < 9.2e18)
         {
@@ -39,7 +60,51 @@ internal static class FieldText
     }
 
     public static bool TryParseDouble(ReadOnlySpan<byte> s, out double value) =>
-        Utf8Parser.TryParse(s, out value, out int used) && used == s.Length && double.IsFinite(value);
+        TryParseDecimal(s, out value)
+        || (Utf8Parser.TryParse(s, out value, out int used) && used == s.Length && double.IsFinite(value));
+
+    // Powers of ten that a double holds exactly (10^22 is the last).
+    private static ReadOnlySpan<double> ExactPowersOfTen =>
+    [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+        1e20, 1e21, 1e22,
+    ];
+
+    /// <summary>
+    /// The fast path of <see cref="TryParseDouble"/> for <c>digits[.digits]</c> (Zeek times and intervals): when all
+    /// the digits form an integer m below 2^53, m and 10^k are exact doubles and one IEEE division rounds m / 10^k
+    /// correctly (Clinger's fast path), so the value is the one the general parser gives, bit for bit. Anything else
+    /// (signs, exponents, more digits) returns false for the general parser.
+    /// </summary>
+    private static bool TryParseDecimal(ReadOnlySpan<byte> s, out double value)
+    {
+        value = 0;
+        if ((uint)(s.Length - 1) >= 19) return false;
+        ulong m = 0;
+        int fraction = -1;
+        for (int i = 0; i < s.Length; i++)
+        {
+            uint d = s[i] - (uint)'0';
+            if (d <= 9)
+            {
+                m = (m * 10) + d;
+                if (fraction >= 0) fraction++;
+            }
+            else if (s[i] == (byte)'.' && fraction < 0 && i > 0 && i + 1 < s.Length)
+            {
+                fraction = 0;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        // At most 19 digits, so m did not overflow.
+        if (m > (1UL << 53)) return false;
+        value = fraction <= 0 ? m : m / ExactPowersOfTen[fraction];
+        return true;
+    }
 
     /// <summary>A port: decimal, or hexadecimal with 0x as Argus prints ICMP type/code and some ports.</summary>
     public static bool TryParsePort(ReadOnlySpan<byte> s, out ushort value)
@@ -56,6 +121,12 @@ internal static class FieldText
             return false;
         }
 
+        if (s.Length <= 5 && TryParseDigits(s, out long fast))
+        {
+            value = fast <= ushort.MaxValue ? (ushort)fast : (ushort)0;
+            return fast <= ushort.MaxValue;
+        }
+
         if (Utf8Parser.TryParse(s, out uint d, out int used) && used == s.Length && d <= ushort.MaxValue)
         {
             value = (ushort)d;
@@ -64,6 +135,28 @@ internal static class FieldText
 
         value = 0;
         return false;
+    }
+
+    /// <summary>
+    /// A protocol name as <see cref="ProtocolNames.Parse"/> reads it (case-insensitive; longer than 16 bytes is
+    /// <see cref="Protocol.Other"/>), with the three names of nearly every line tested first on the bytes.
+    /// </summary>
+    public static Protocol ParseProtocol(ReadOnlySpan<byte> name)
+    {
+        if (name.Length == 3)
+        {
+            if (Ascii.EqualsIgnoreCase(name, "tcp"u8)) return Protocol.Tcp;
+            if (Ascii.EqualsIgnoreCase(name, "udp"u8)) return Protocol.Udp;
+        }
+        else if (name.Length == 4 && Ascii.EqualsIgnoreCase(name, "icmp"u8))
+        {
+            return Protocol.Icmp;
+        }
+
+        if (name.Length > 16) return Protocol.Other;
+        Span<char> chars = stackalloc char[16];
+        for (int i = 0; i < name.Length; i++) chars[i] = (char)name[i];
+        return ProtocolNames.Parse(chars[..name.Length]);
     }
 
     /// <summary>Parses an IPv4 or IPv6 address written as text.</summary>

@@ -19,7 +19,8 @@ public sealed class SuricataSource : IEventSource
     private readonly string? _path;
     private readonly Stream? _stream;
     private readonly int _maxLineLength;
-    private readonly StringCache _strings = new();
+    private readonly StringCache _strings;
+    private readonly EveFlowLine _flowLine;
     private bool _ran;
 
     /// <summary>Reads an eve.json file.</summary>
@@ -31,6 +32,8 @@ public sealed class SuricataSource : IEventSource
         _path = path;
         Name = path;
         _maxLineLength = maxLineLength;
+        _strings = new StringCache();
+        _flowLine = new EveFlowLine(_strings);
     }
 
     /// <summary>Reads eve.json lines from a stream (standard input).</summary>
@@ -40,6 +43,8 @@ public sealed class SuricataSource : IEventSource
         _stream = stream;
         Name = name;
         _maxLineLength = maxLineLength;
+        _strings = new StringCache();
+        _flowLine = new EveFlowLine(_strings);
     }
 
     public string Name { get; }
@@ -47,6 +52,9 @@ public sealed class SuricataSource : IEventSource
     public string Kind => "suricata";
 
     public IngestStats Stats { get; } = new();
+
+    /// <summary>Whether flow events take the fast path (<see cref="EveFlowLine"/>); tests compare both.</summary>
+    internal bool FastPath { get; set; } = true;
 
     /// <summary>Events of a type that is not read (alert, fileinfo, anomaly, stats ...).</summary>
     public long Ignored { get; private set; }
@@ -63,6 +71,17 @@ public sealed class SuricataSource : IEventSource
             while (lines.NextRecord(out var line, Stats, Name, cancellationToken))
             {
                 Stats.Records++;
+                switch (FastPath ? _flowLine.TryRead(line, lines.LineNumber, out var flow) : General(out flow))
+                {
+                    case EveLineResult.Flow:
+                        Stats.Flows++;
+                        sink.OnEvent(flow!);
+                        continue;
+                    case EveLineResult.Ignored:
+                        Ignored++;
+                        continue;
+                }
+
                 JsonDocument doc;
                 try
                 {
@@ -108,6 +127,12 @@ public sealed class SuricataSource : IEventSource
         {
             Stats.Bytes = lines.BytesRead;
         }
+    }
+
+    private static EveLineResult General(out FlowRecord? flow)
+    {
+        flow = null;
+        return EveLineResult.General;
     }
 
     private NetEvent? Convert(JsonElement e, long lineNumber, out string? error)

@@ -20,6 +20,7 @@ internal sealed class ZeekLogReader : IDisposable
     private readonly ZeekRecordBuilder _builder = new();
     private readonly List<string> _list = new();
     private byte[] _scratch = new byte[256];
+    private ZeekConnLine? _connLine;
     private ZeekLogKind _kind;
     private ZeekField[] _columns = Array.Empty<ZeekField>();
     private byte _separator = (byte)'\t';
@@ -39,6 +40,12 @@ internal sealed class ZeekLogReader : IDisposable
         _kind = kind;
         _stats = stats;
     }
+
+    /// <summary>
+    /// Whether conn lines go through <see cref="ZeekConnLine"/> first (the default); tests turn it off to compare
+    /// the fast path with the general one.
+    /// </summary>
+    public bool FastPath { get; init; } = true;
 
     /// <summary>The kind of log (known after the header or the first JSON line).</summary>
     public ZeekLogKind Kind => _kind;
@@ -170,6 +177,7 @@ internal sealed class ZeekLogReader : IDisposable
         if (Has(fields, ZeekField.Note)) return ZeekLogKind.Notice;
         if (Has(fields, ZeekField.Operation)) return ZeekLogKind.Arp;
         if (Has(fields, ZeekField.RequestedAddr) || Has(fields, ZeekField.ClientAddr)) return ZeekLogKind.Dhcp;
+        if (Has(fields, ZeekField.LastReply) || Has(fields, ZeekField.MailFrom)) return ZeekLogKind.Smtp;
         return ZeekLogKind.Unknown;
     }
 
@@ -177,7 +185,6 @@ internal sealed class ZeekLogReader : IDisposable
     {
         if (_columns.Length == 0)
         {
-        if (Has(fields, ZeekField.LastReply) || Has(fields, ZeekField.MailFrom)) return ZeekLogKind.Smtp;
             Skip("data before any #fields header");
             return null;
         }
@@ -186,6 +193,12 @@ internal sealed class ZeekLogReader : IDisposable
         {
             Skip("not a supported Zeek log (no #path and unknown fields)");
             return null;
+        }
+
+        if (_kind == ZeekLogKind.Conn && FastPath)
+        {
+            if (_connLine is null || _connLine.Columns != _columns) _connLine = new ZeekConnLine(_columns, _builder.Strings);
+            if (_connLine.TryParseTsv(line, _separator, _unsetField, _emptyField, _lines.LineNumber, out var flow)) return flow;
         }
 
         _builder.Begin(_kind, _lines.LineNumber);
@@ -284,6 +297,12 @@ internal sealed class ZeekLogReader : IDisposable
                 Skip("not a supported Zeek log (unknown fields)");
                 return null;
             }
+        }
+
+        if (kind == ZeekLogKind.Conn && FastPath)
+        {
+            _connLine ??= new ZeekConnLine(_columns, _builder.Strings);
+            if (_connLine.TryParseJson(line, _lines.LineNumber, out var flow)) return flow;
         }
 
         _builder.Begin(kind, _lines.LineNumber);
@@ -399,9 +418,9 @@ internal sealed class ZeekLogReader : IDisposable
         if (line.IndexOf("\"note\""u8) >= 0) return ZeekLogKind.Notice;
         if (line.IndexOf("\"operation\""u8) >= 0) return ZeekLogKind.Arp;
         if (line.IndexOf("\"requested_addr\""u8) >= 0 || line.IndexOf("\"client_addr\""u8) >= 0) return ZeekLogKind.Dhcp;
+        if (line.IndexOf("\"last_reply\""u8) >= 0 || line.IndexOf("\"mailfrom\""u8) >= 0) return ZeekLogKind.Smtp;
         return ZeekLogKind.Unknown;
     }
 
     public void Dispose() => _lines.Dispose();
 }
-        if (line.IndexOf("\"last_reply\""u8) >= 0 || line.IndexOf("\"mailfrom\""u8) >= 0) return ZeekLogKind.Smtp;

@@ -71,6 +71,9 @@ public sealed class ZeekLogSource : IEventSource
 
     public IngestStats Stats { get; } = new();
 
+    /// <summary>Whether conn lines take the fast path (<see cref="ZeekConnLine"/>); tests compare both.</summary>
+    internal bool FastPath { get; set; } = true;
+
     /// <summary>The log files that will be read (a single entry for a file or a stream).</summary>
     public IReadOnlyList<string> Files
     {
@@ -92,13 +95,13 @@ public sealed class ZeekLogSource : IEventSource
         {
             if (_stream is not null)
             {
-                readers.Add(new ZeekLogReader(_stream, Name, _files[0].Kind, Stats, _maxLineLength));
+                readers.Add(new ZeekLogReader(_stream, Name, _files[0].Kind, Stats, _maxLineLength) { FastPath = FastPath });
             }
             else
             {
                 foreach (var (path, kind) in _files)
                 {
-                    readers.Add(new ZeekLogReader(Open(path), path, kind, Stats, _maxLineLength));
+                    readers.Add(new ZeekLogReader(Open(path), path, kind, Stats, _maxLineLength) { FastPath = FastPath });
                 }
             }
 

@@ -110,31 +110,7 @@ internal sealed class ZeekRecordBuilder
 
     private void SetConn(FlowRecord f, ZeekField field, ReadOnlySpan<byte> v)
     {
-        long n;
-        switch (field)
-        {
-            case ZeekField.Proto: f.Protocol = ProtocolNames.Parse(Chars(v, stackalloc char[16])); break;
-            case ZeekField.Service: f.Service = _strings.Get(v); break;
-            case ZeekField.Duration:
-                if (FieldText.TryParseDouble(v, out double d) && d >= 0) f.Duration = d;
-                else Fail(field, v);
-                break;
-            case ZeekField.OrigBytes: if (Count(field, v, out n)) f.SourceBytes = n; break;
-            case ZeekField.RespBytes: if (Count(field, v, out n)) f.DestinationBytes = n; break;
-            case ZeekField.OrigPkts: if (Count(field, v, out n)) f.SourcePackets = n; break;
-            case ZeekField.RespPkts: if (Count(field, v, out n)) f.DestinationPackets = n; break;
-            case ZeekField.OrigIpBytes: if (Count(field, v, out n)) f.SourceIpBytes = n; break;
-            case ZeekField.RespIpBytes: if (Count(field, v, out n)) f.DestinationIpBytes = n; break;
-            case ZeekField.ConnState:
-                f.StateText = _strings.Get(v);
-                f.State = ParseConnState(v);
-                break;
-            case ZeekField.History: f.History = _strings.Get(v); break;
-            case ZeekField.CommunityId: f.CommunityId = Encoding.UTF8.GetString(v); break;
-            case ZeekField.Aid: f.Aid = Encoding.UTF8.GetString(v); break;
-            case ZeekField.Label: f.Label = _strings.Get(v); break;
-            case ZeekField.OrigL2Addr: f.SourceMac = _strings.Get(v); break;
-        }
+        if (!ZeekConnLine.SetConnField(f, field, v, _strings)) Fail(field, v);
     }
 
     private void SetDns(DnsRecord d, ZeekField field, ReadOnlySpan<byte> v)
@@ -319,20 +295,7 @@ internal sealed class ZeekRecordBuilder
 
         error = _error;
         if (error is not null) return null;
-        if (r is FlowRecord f)
-        {
-            if (f.Protocol == Protocol.Icmp && !f.Source.IsV4) f.Protocol = Protocol.Icmp6;
-            f.ProtocolNumber = f.Protocol is Protocol.Other or Protocol.Arp ? (byte)0 : (byte)f.Protocol;
-            long packets = f.SourcePackets + f.DestinationPackets;
-            f.Established = f.State switch
-            {
-                // Same answers as SlipsFlowState.IsEstablished for Zeek's states, without going back to text.
-                ConnState.S1 or ConnState.SF or ConnState.S2 or ConnState.S3 or ConnState.RSTO or ConnState.OTH => true,
-                ConnState.RSTR => packets > 3,
-                ConnState.Unknown => SlipsFlowState.IsEstablished(Ascii8(f.StateText, stackalloc byte[32]), packets),
-                _ => false,
-            };
-        }
+        if (r is FlowRecord f) ZeekConnLine.Complete(f);
 
         return r;
     }
@@ -380,13 +343,6 @@ internal sealed class ZeekRecordBuilder
         int n = Math.Min(v.Length, buffer.Length);
         for (int i = 0; i < n; i++) buffer[i] = (char)v[i];
         return v.Length > buffer.Length ? ReadOnlySpan<char>.Empty : buffer[..n];
-    }
-
-    private static ReadOnlySpan<byte> Ascii8(string s, Span<byte> buffer)
-    {
-        if (s.Length > buffer.Length) return ReadOnlySpan<byte>.Empty;
-        for (int i = 0; i < s.Length; i++) buffer[i] = (byte)s[i];
-        return buffer[..s.Length];
     }
 }
 
