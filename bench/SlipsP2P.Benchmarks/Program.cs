@@ -10,6 +10,13 @@ if (args.Length > 0 && args[0] == "--check-budget")
     return BudgetCheck.Run(path, Console.Out);
 }
 
+if (args.Length > 0 && args[0] == "--detection-cpu")
+{
+    // Detection only, in CPU time and bytes per flow (meaningful on a loaded machine): -- --detection-cpu [ROUNDS] [breakdown]
+    return DetectionWorkloads.Report(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10, Console.Out,
+        breakdown: args.Length > 2 && args[2] == "breakdown");
+}
+
 if (args.Length > 1 && args[0] == "--loop")
 {
     // For a profiler (dotnet-trace collect -- ... --loop detection 20): one workload over and over.

@@ -69,6 +69,13 @@ public readonly struct IpAddr : IEquatable<IpAddr>, IComparable<IpAddr>
     /// <summary>Parses text; returns false for anything that is not an IP address.</summary>
     public static bool TryParse(ReadOnlySpan<char> text, out IpAddr value)
     {
+        // Dotted-quad IPv4 (what DNS answers and flow files mostly hold) without allocating an IPAddress.
+        if (TryParseDottedQuad(text, out uint v4))
+        {
+            value = FromV4(v4);
+            return true;
+        }
+
         if (IPAddress.TryParse(text, out var a))
         {
             value = From(a);
@@ -77,6 +84,35 @@ public readonly struct IpAddr : IEquatable<IpAddr>, IComparable<IpAddr>
 
         value = default;
         return false;
+    }
+
+    /// <summary>
+    /// Exactly four decimal parts of 0..255 without leading zeros: the one form whose meaning is certain. Anything else
+    /// (octal "010", hex, fewer parts, IPv6) is left to <see cref="IPAddress.TryParse(ReadOnlySpan{char}, out IPAddress?)"/>
+    /// so that the accepted forms stay exactly its own.
+    /// </summary>
+    private static bool TryParseDottedQuad(ReadOnlySpan<char> text, out uint address)
+    {
+        address = 0;
+        if (text.Length is < 7 or > 15) return false;
+        int parts = 0, i = 0;
+        while (true)
+        {
+            int start = i;
+            uint part = 0;
+            while (i < text.Length && (uint)(text[i] - '0') <= 9)
+            {
+                part = (part * 10) + (uint)(text[i] - '0');
+                i++;
+            }
+
+            int digits = i - start;
+            if (digits == 0 || digits > 3 || part > 255 || (digits > 1 && text[start] == '0')) return false;
+            address = (address << 8) | part;
+            if (++parts == 4) return i == text.Length;
+            if (i >= text.Length || text[i] != '.') return false;
+            i++;
+        }
     }
 
     /// <summary>Parses text or throws <see cref="FormatException"/>.</summary>

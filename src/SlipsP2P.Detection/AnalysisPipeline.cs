@@ -125,7 +125,7 @@ public sealed class AnalysisPipeline : IEventSink
             long dropped = _profiler.Dropped + Engine.Dropped + _whitelist.LearnedDropped;
             foreach (var d in _detectors)
             {
-                if (d is PortScanDetector p) dropped += p.Dropped;
+                if (d is IBoundedState b) dropped += b.Dropped;
             }
 
             _stats.Dropped = dropped;

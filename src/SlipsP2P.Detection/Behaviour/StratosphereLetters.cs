@@ -76,18 +76,39 @@ public static class StratosphereLetters
     }
 }
 
-/// <summary>The letters of one tuple: the last two flow times and the string so far, bounded in length.</summary>
+/// <summary>
+/// The letters of one tuple: the last two flow times and the string so far, bounded in length. Most tuples see one or
+/// two flows, so the first <see cref="InlineLength"/> characters live in the object itself and an array is made only
+/// for longer strings.
+/// </summary>
 public sealed class TupleLetters
 {
     /// <summary>Characters kept per tuple; later flows are counted but not written.</summary>
     public const int MaxLength = 2048;
 
-    private readonly System.Text.StringBuilder _letters = new();
+    /// <summary>Characters held without an array.</summary>
+    public const int InlineLength = 4;
+
+    private ulong _inline;
+    private char[]? _letters;
+    private int _length;
     private double _last = double.NaN;
     private double _lastLast = double.NaN;
 
     /// <summary>The letters so far.</summary>
-    public string Letters => _letters.ToString();
+    public string Letters
+    {
+        get
+        {
+            if (_letters is not null) return new string(_letters, 0, _length);
+            Span<char> chars = stackalloc char[InlineLength];
+            for (int i = 0; i < _length; i++) chars[i] = (char)(_inline >> (16 * i));
+            return new string(chars[.._length]);
+        }
+    }
+
+    /// <summary>Characters written so far.</summary>
+    public int Length => _length;
 
     /// <summary>Flows seen.</summary>
     public long Flows { get; private set; }
@@ -115,13 +136,36 @@ public sealed class TupleLetters
         _last = timestamp;
         char letter = StratosphereLetters.Letter(periodicity, StratosphereLetters.SizeBand(bytes), StratosphereLetters.DurationBand(duration));
         int length = zeros + 1 + (timeChar.HasValue ? 1 : 0);
-        if (Truncated || _letters.Length + length > MaxLength)
+        if (Truncated || _length + length > MaxLength)
         {
             Truncated = true;
             return;
         }
 
-        _letters.Append('0', zeros).Append(letter);
-        if (timeChar.HasValue) _letters.Append(timeChar.Value);
+        for (int i = 0; i < zeros; i++) Append('0');
+        Append(letter);
+        if (timeChar.HasValue) Append(timeChar.Value);
+    }
+
+    private void Append(char c)
+    {
+        if (_letters is null && _length < InlineLength)
+        {
+            _inline |= (ulong)c << (16 * _length);
+            _length++;
+            return;
+        }
+
+        if (_letters is null)
+        {
+            _letters = new char[16];
+            for (int i = 0; i < _length; i++) _letters[i] = (char)(_inline >> (16 * i));
+        }
+        else if (_length == _letters.Length)
+        {
+            Array.Resize(ref _letters, Math.Min(MaxLength, _letters.Length * 2));
+        }
+
+        _letters[_length++] = c;
     }
 }

@@ -8,7 +8,7 @@ namespace SlipsP2P.Detection.Detectors.Connections;
 /// HTTP (TLS) and for which no HTTP (TLS) record with the same uid arrives within
 /// <see cref="FlowAlertOptions.ServiceMismatchWait"/> seconds of traffic time. MEDIUM, confidence 0.8.
 /// </summary>
-public sealed class ServiceMismatchDetector : HeuristicDetector
+public sealed class ServiceMismatchDetector : HeuristicDetector, IBoundedState
 {
     private const int MaxPending = 100_000;
 

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using SlipsP2P.Detection.Detectors.FlowAlerts;
 
 namespace SlipsP2P.Detection.Detectors.Dns;
@@ -5,27 +7,74 @@ namespace SlipsP2P.Detection.Detectors.Dns;
 /// <summary>
 /// DNS resolution without a connection (Slips' dns <c>check_dns_without_connection</c>): an A or AAAA answer after
 /// which the querying host contacts none of the answered addresses within
-/// <see cref="FlowAlertOptions.DnsWithoutConnectionWait"/> seconds of traffic time. INFO, confidence 0.8. Reverse,
-/// .local, wpad and single-label names are skipped, as is a name answered with no address.
+/// <see cref="FlowAlertOptions.DnsWithoutConnectionWait"/> seconds of traffic time. Reverse, .local, wpad and
+/// single-label names are skipped, as is a name answered with no address.
+/// <para>
+/// A busy host resolves many names it never connects to (prefetching, telemetry, ad blockers), so the evidence is one
+/// per profile and time window: INFO, confidence 0.8, counting the resolutions and naming the first
+/// <see cref="SampleDomains"/> domains; it is raised once every resolution of that window has had its wait. A single
+/// resolution keeps Slips' wording ("domain X resolved with no connection").
+/// </para>
+/// <para>
+/// Memory: a resolution is dropped as soon as a connection to one of its answers is seen, so what waits is only the
+/// resolutions still unanswered by traffic, at most <see cref="MaxPending"/> (more are counted in
+/// <see cref="Dropped"/>), each a few dozen bytes; the per-profile summaries are at most <see cref="MaxProfiles"/>.
+/// </para>
 /// </summary>
-public sealed class DnsWithoutConnectionDetector : HeuristicDetector
+public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedState
 {
-    private const int MaxPending = 200_000;
+    /// <summary>Resolutions waiting for a connection at most.</summary>
+    public const int MaxPending = 65536;
 
-    private readonly Queue<Pending> _pending = new();
+    /// <summary>Profiles summarised at once at most.</summary>
+    public const int MaxProfiles = 65536;
+
+    /// <summary>Domains named in one evidence.</summary>
+    public const int SampleDomains = 5;
+
+    /// <summary>Answers of one resolution checked for a connection.</summary>
+    public const int MaxAnswers = 16;
+
     private readonly TwoGenerationSet<(IpAddr, IpAddr)> _contacted = new(131072);
-    private readonly HashSet<(IpAddr, string)> _reported = new();
+
+    // Waiting resolutions live in slots; each of their answers is a node in the chain of its (host, answer) key, so
+    // that a connection frees every resolution it answers at once. The queue holds (slot, generation) in arrival
+    // order; a freed slot's generation moves on, and the queue skips it when it gets there (or when compacted).
+    private readonly Queue<(int Slot, int Generation)> _order = new();
+    private readonly Dictionary<(IpAddr Source, IpAddr Answer), int> _chains = new();
+    private readonly Stack<int> _freeSlots = new();
+    private readonly Stack<int> _freeNodes = new();
+    private Slot[] _slots = new Slot[64];
+    private int _usedSlots;
+    private int[] _nodeSlot = new int[64];
+    private int[] _nodePrev = new int[64];
+    private int[] _nodeNext = new int[64];
+    private int[] _nodeSibling = new int[64];
+    private IpAddr[] _nodeAnswer = new IpAddr[64];
+    private int _usedNodes;
+    private int _live;
+
+    private readonly Dictionary<IpAddr, Summary> _summaries = new();
+    private readonly List<Summary> _flush = new();
+    private int _oldestSummaryWindow = int.MaxValue;
+    private long _sequence;
 
     public override string Name => "dns_without_connection";
 
-    /// <summary>Resolutions not tracked because too many were waiting.</summary>
+    /// <summary>Resolutions not tracked because <see cref="MaxPending"/> were waiting, or profiles past <see cref="MaxProfiles"/>.</summary>
     public long Dropped { get; private set; }
+
+    /// <summary>Resolutions waiting now (for tests and statistics).</summary>
+    public int Pending => _live;
 
     public override void OnFlow(FlowRecord flow, DetectionContext ctx)
     {
         ArgumentNullException.ThrowIfNull(flow);
         ArgumentNullException.ThrowIfNull(ctx);
-        _contacted.Add((flow.Source, flow.Destination));
+        var pair = (flow.Source, flow.Destination);
+        _contacted.Add(pair);
+        // Every waiting resolution of this host that named this address is answered by the connection.
+        while (_live > 0 && _chains.TryGetValue(pair, out int node)) FreeSlot(_nodeSlot[node]);
         Expire(flow.Timestamp, ctx);
     }
 
@@ -39,51 +88,299 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector
         if (q.Length == 0 || !q.Contains('.', StringComparison.Ordinal) || q.EndsWith(".arpa", StringComparison.OrdinalIgnoreCase)
             || q.EndsWith(".local", StringComparison.OrdinalIgnoreCase) || q.StartsWith("wpad", StringComparison.OrdinalIgnoreCase)
             || q.Contains("cymru", StringComparison.OrdinalIgnoreCase)) return;
-        int n = Math.Min(dns.Answers.Count, 16);
-        var ips = new IpAddr[n];
+
+        int n = Math.Min(dns.Answers.Count, MaxAnswers);
+        Span<IpAddr> answers = stackalloc IpAddr[MaxAnswers];
         int k = 0;
         for (int i = 0; i < n; i++)
         {
-            if (IpAddr.TryParse(dns.Answers[i], out var ip)) ips[k++] = ip;
+            if (!IpAddr.TryParse(dns.Answers[i], out var ip)) continue;
+            // A host already talking to one of the answers needs no new connection after the lookup.
+            if (_contacted.Contains((dns.Source, ip))) return;
+            if (answers[..k].IndexOf(ip) < 0) answers[k++] = ip;
         }
 
         if (k == 0) return;
-        if (_pending.Count >= MaxPending)
+        if (_live >= MaxPending)
         {
             Dropped++;
             return;
         }
 
-        _pending.Enqueue(new Pending(dns, k == n ? ips : ips[..k]));
+        int slot = AllocateSlot();
+        ref var s = ref _slots[slot];
+        s.Timestamp = dns.Timestamp;
+        s.Window = ctx.Windows.Number(dns.Timestamp);
+        s.Source = dns.Source;
+        s.Resolver = dns.Destination;
+        s.Query = q;
+        s.Uid = dns.Uid;
+        s.FirstNode = -1;
+        for (int i = 0; i < k; i++) LinkNode(slot, answers[i]);
+        _order.Enqueue((slot, s.Generation));
     }
 
-    public override void OnFinish(DetectionContext ctx) => Expire(double.PositiveInfinity, ctx);
+    public override void OnFinish(DetectionContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        Expire(double.PositiveInfinity, ctx);
+        FlushSummaries(int.MaxValue, ctx);
+    }
 
     private void Expire(double now, DetectionContext ctx)
     {
         double wait = ctx.Options.FlowAlerts.DnsWithoutConnectionWait;
-        while (_pending.Count > 0 && _pending.Peek().Dns.Timestamp + wait < now)
+        while (_order.TryPeek(out var head))
         {
-            var p = _pending.Dequeue();
-            bool contacted = false;
-            foreach (var ip in p.Answers)
+            ref var s = ref _slots[head.Slot];
+            if (s.Generation != head.Generation)
             {
-                if (_contacted.Contains((p.Dns.Source, ip)))
-                {
-                    contacted = true;
-                    break;
-                }
+                // Freed by a connection (and maybe reused since).
+                _order.Dequeue();
+                continue;
             }
 
-            if (contacted) continue;
-            if (_reported.Count > 100_000) _reported.Clear();
-            if (!_reported.Add((p.Dns.Source, p.Dns.Query))) continue;
-            var e = Make(p.Dns, EvidenceTypes.DnsWithoutConnection, ThreatLevel.Info, 0.8,
-                $"domain {p.Dns.Query} resolved with no connection", Protocol.Udp);
-            e.TimeWindow = ctx.Windows.Number(p.Dns.Timestamp);
-            ctx.Raise(e);
+            if (!(s.Timestamp + wait < now)) break;
+            _order.Dequeue();
+            Summarise(ref s, ctx);
+            FreeSlot(head.Slot);
+        }
+
+        // A window's summary is complete once no resolution of that window waits any longer.
+        int waiting = _order.TryPeek(out var first) ? _slots[first.Slot].Window : ctx.TimeWindow;
+        if (_summaries.Count > 0 && _oldestSummaryWindow < waiting) FlushSummaries(waiting, ctx);
+        if (_order.Count > (4 * _live) + 1024) Compact();
+    }
+
+    private void Summarise(ref Slot s, DetectionContext ctx)
+    {
+        if (!_summaries.TryGetValue(s.Source, out var sum))
+        {
+            if (_summaries.Count >= MaxProfiles)
+            {
+                Dropped++;
+                return;
+            }
+
+            sum = new Summary(s.Source, s.Window, _sequence++);
+            _summaries[s.Source] = sum;
+            _oldestSummaryWindow = Math.Min(_oldestSummaryWindow, s.Window);
+        }
+        else if (sum.Window != s.Window)
+        {
+            // The host's earlier window is complete: report it before counting the new one.
+            Raise(sum, ctx);
+            sum.Restart(s.Window, _sequence++);
+            _oldestSummaryWindow = Math.Min(_oldestSummaryWindow, s.Window);
+        }
+
+        sum.Add(ref s);
+    }
+
+    private void FlushSummaries(int beforeWindow, DetectionContext ctx)
+    {
+        _flush.Clear();
+        int oldest = int.MaxValue;
+        foreach (var sum in _summaries.Values)
+        {
+            if (sum.Window < beforeWindow) _flush.Add(sum);
+            else oldest = Math.Min(oldest, sum.Window);
+        }
+
+        _oldestSummaryWindow = oldest;
+        if (_flush.Count == 0) return;
+        // In the order the summaries began, so that the same input always gives the same evidence order.
+        _flush.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
+        foreach (var sum in _flush)
+        {
+            _summaries.Remove(sum.Profile);
+            Raise(sum, ctx);
+        }
+
+        _flush.Clear();
+    }
+
+    private static void Raise(Summary sum, DetectionContext ctx)
+    {
+        string description;
+        if (sum.Count == 1)
+        {
+            description = $"domain {sum.Sample[0]} resolved with no connection";
+        }
+        else
+        {
+            var text = new StringBuilder(160);
+            text.Append(CultureInfo.InvariantCulture, $"{sum.Count} domains resolved with no connection within ")
+                .Append(ctx.Options.FlowAlerts.DnsWithoutConnectionWait.ToString(CultureInfo.InvariantCulture))
+                .Append(" s in this time window, e.g. ");
+            for (int i = 0; i < sum.SampleCount; i++)
+            {
+                if (i > 0) text.Append(", ");
+                text.Append(sum.Sample[i]);
+            }
+
+            description = text.ToString();
+        }
+
+        ctx.Raise(new Evidence
+        {
+            Type = EvidenceTypes.DnsWithoutConnection,
+            Description = description,
+            Attacker = sum.Profile,
+            Victim = sum.Resolver,
+            ThreatLevel = ThreatLevel.Info,
+            Confidence = 0.8,
+            Timestamp = sum.LastTimestamp,
+            TimeWindow = sum.Window,
+            Protocol = Protocol.Udp,
+            Port = 53,
+            Uids = sum.Uids.Snapshot(),
+        });
+    }
+
+    private int AllocateSlot()
+    {
+        _live++;
+        if (_freeSlots.Count > 0) return _freeSlots.Pop();
+        if (_usedSlots == _slots.Length) Array.Resize(ref _slots, _slots.Length * 2);
+        return _usedSlots++;
+    }
+
+    private void FreeSlot(int slot)
+    {
+        ref var s = ref _slots[slot];
+        for (int node = s.FirstNode; node >= 0;)
+        {
+            int sibling = _nodeSibling[node];
+            UnlinkNode(node, s.Source);
+            node = sibling;
+        }
+
+        int generation = s.Generation + 1;
+        s = default;
+        s.Generation = generation;
+        _freeSlots.Push(slot);
+        _live--;
+    }
+
+    private void LinkNode(int slot, IpAddr answer)
+    {
+        int node;
+        if (_freeNodes.Count > 0)
+        {
+            node = _freeNodes.Pop();
+        }
+        else
+        {
+            if (_usedNodes == _nodeSlot.Length)
+            {
+                int size = _nodeSlot.Length * 2;
+                Array.Resize(ref _nodeSlot, size);
+                Array.Resize(ref _nodePrev, size);
+                Array.Resize(ref _nodeNext, size);
+                Array.Resize(ref _nodeSibling, size);
+                Array.Resize(ref _nodeAnswer, size);
+            }
+
+            node = _usedNodes++;
+        }
+
+        ref var s = ref _slots[slot];
+        var key = (s.Source, answer);
+        _nodeSlot[node] = slot;
+        _nodeAnswer[node] = answer;
+        _nodePrev[node] = -1;
+        _nodeNext[node] = _chains.TryGetValue(key, out int head) ? head : -1;
+        if (_nodeNext[node] >= 0) _nodePrev[_nodeNext[node]] = node;
+        _chains[key] = node;
+        _nodeSibling[node] = s.FirstNode;
+        s.FirstNode = node;
+    }
+
+    private void UnlinkNode(int node, IpAddr source)
+    {
+        int prev = _nodePrev[node], next = _nodeNext[node];
+        if (next >= 0) _nodePrev[next] = prev;
+        if (prev >= 0)
+        {
+            _nodeNext[prev] = next;
+        }
+        else
+        {
+            var key = (source, _nodeAnswer[node]);
+            if (next >= 0) _chains[key] = next;
+            else _chains.Remove(key);
+        }
+
+        _freeNodes.Push(node);
+    }
+
+    private void Compact()
+    {
+        int n = _order.Count;
+        for (int i = 0; i < n; i++)
+        {
+            var entry = _order.Dequeue();
+            if (_slots[entry.Slot].Generation == entry.Generation) _order.Enqueue(entry);
         }
     }
 
-    private readonly record struct Pending(DnsRecord Dns, IpAddr[] Answers);
+    private struct Slot
+    {
+        public double Timestamp;
+        public int Window;
+        public int Generation;
+        public int FirstNode;
+        public IpAddr Source;
+        public IpAddr Resolver;
+        public string? Query;
+        public string Uid;
+    }
+
+    private sealed class Summary(IpAddr profile, int window, long sequence)
+    {
+        public IpAddr Profile { get; } = profile;
+
+        public int Window { get; private set; } = window;
+
+        public long Sequence { get; private set; } = sequence;
+
+        public long Count { get; private set; }
+
+        public double LastTimestamp { get; private set; }
+
+        public IpAddr Resolver { get; private set; }
+
+        public string[] Sample { get; } = new string[SampleDomains];
+
+        public int SampleCount { get; private set; }
+
+        public UidList Uids { get; private set; } = new();
+
+        public void Add(ref Slot s)
+        {
+            Count++;
+            LastTimestamp = Math.Max(LastTimestamp, s.Timestamp);
+            Resolver = s.Resolver;
+            Uids.Add(s.Uid);
+            if (SampleCount >= SampleDomains) return;
+            for (int i = 0; i < SampleCount; i++)
+            {
+                if (string.Equals(Sample[i], s.Query, StringComparison.OrdinalIgnoreCase)) return;
+            }
+
+            Sample[SampleCount++] = s.Query!;
+        }
+
+        public void Restart(int window, long sequence)
+        {
+            Window = window;
+            Sequence = sequence;
+            Count = 0;
+            LastTimestamp = 0;
+            SampleCount = 0;
+            Array.Clear(Sample);
+            Uids = new UidList();
+        }
+    }
 }

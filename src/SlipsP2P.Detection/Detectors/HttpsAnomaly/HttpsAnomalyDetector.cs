@@ -11,7 +11,7 @@ namespace SlipsP2P.Detection.Detectors.HttpsAnomaly;
 /// out). New server names and JA3 fingerprints after training are reasons too. Evidence is MALICIOUS_FLOW, LOW below
 /// confidence 0.7 and MEDIUM from there, with the reasons in its description.
 /// </summary>
-public sealed class HttpsAnomalyDetector : IDetector
+public sealed class HttpsAnomalyDetector : IDetector, IBoundedState
 {
     /// <summary>Hosts tracked at most.</summary>
     public const int MaxHosts = 65536;

@@ -14,7 +14,7 @@ namespace SlipsP2P.Detection.Detectors.Periodicity;
 /// Cost: O(1) amortised per flow; the check sorts at most <see cref="MaxGaps"/> gaps on the stack, a bounded constant,
 /// and runs only while the tuple is unreported or at a doubling.
 /// </summary>
-public sealed class PeriodicityDetector : IDetector
+public sealed class PeriodicityDetector : IDetector, IBoundedState
 {
     /// <summary>Gaps kept per tuple (the most recent ones).</summary>
     public const int MaxGaps = 32;
@@ -50,7 +50,7 @@ public sealed class PeriodicityDetector : IDetector
 
         if (state.Window != ctx.TimeWindow) state.Reset(ctx.TimeWindow);
         if (!state.Add(flow.Timestamp)) return;
-        if (flow.Uid.Length > 0 && state.Uids.Count < Evidence.MaxUids) state.Uids.Add(flow.Uid);
+        state.AddUid(flow.Uid);
 
         var o = ctx.Detectors;
         long n = state.Connections;
@@ -74,7 +74,7 @@ public sealed class PeriodicityDetector : IDetector
             Protocol = flow.Protocol,
             Port = flow.DestinationPort,
             Method = "Statistic",
-            Uids = state.Uids.ToArray(),
+            Uids = state.UidSnapshot(),
         });
     }
 
@@ -109,12 +109,17 @@ public sealed class PeriodicityDetector : IDetector
 
     public void EvictBefore(int window) => TupleStates.EvictBefore(_tuples, window);
 
-    /// <summary>One tuple in one window: connection count, last start, and a ring of recent gaps.</summary>
+    /// <summary>
+    /// One tuple in one window: connection count, last start, and a ring of recent gaps. Most tuples see one connection,
+    /// so the ring and the uid list are made at the second.
+    /// </summary>
     internal sealed class TupleState : IWindowedState
     {
-        private readonly double[] _gaps = new double[MaxGaps];
+        private double[]? _gaps;
         private int _next;
         private double _last = double.NaN;
+        private string _firstUid = "";
+        private List<string>? _uids;
 
         public int Window { get; private set; } = -1;
 
@@ -124,8 +129,6 @@ public sealed class PeriodicityDetector : IDetector
 
         public long NextReportAt { get; set; }
 
-        public List<string> Uids { get; } = new();
-
         public void Reset(int window)
         {
             Window = window;
@@ -134,7 +137,8 @@ public sealed class PeriodicityDetector : IDetector
             NextReportAt = 0;
             _next = 0;
             _last = double.NaN;
-            Uids.Clear();
+            _firstUid = "";
+            _uids?.Clear();
         }
 
         /// <summary>Adds a connection start; false (and nothing counted) when it is older than the last one.</summary>
@@ -144,6 +148,7 @@ public sealed class PeriodicityDetector : IDetector
             {
                 double gap = timestamp - _last;
                 if (gap < 0) return false;
+                _gaps ??= new double[MaxGaps];
                 _gaps[_next] = gap;
                 _next = (_next + 1) % MaxGaps;
                 if (GapCount < MaxGaps) GapCount++;
@@ -154,8 +159,32 @@ public sealed class PeriodicityDetector : IDetector
             return true;
         }
 
+        /// <summary>Remembers a flow uid (at most <see cref="Evidence.MaxUids"/>, the first ones).</summary>
+        public void AddUid(string uid)
+        {
+            if (uid.Length == 0) return;
+            if (_firstUid.Length == 0 && (_uids is null || _uids.Count == 0))
+            {
+                _firstUid = uid;
+                return;
+            }
+
+            if (_uids is null || _uids.Count == 0)
+            {
+                (_uids ??= new List<string>()).Add(_firstUid);
+                _firstUid = "";
+            }
+
+            if (_uids.Count < Evidence.MaxUids) _uids.Add(uid);
+        }
+
+        /// <summary>The uids for an evidence.</summary>
+        public string[] UidSnapshot() =>
+            _uids is { Count: > 0 } ? _uids.ToArray() : _firstUid.Length > 0 ? [_firstUid] : [];
+
         public int CopyGaps(Span<double> destination)
         {
+            if (_gaps is null) return 0;
             _gaps.AsSpan(0, GapCount).CopyTo(destination);
             return GapCount;
         }

@@ -7,7 +7,7 @@ namespace SlipsP2P.Detection.Detectors.PortScans;
 /// (Slips' <c>modules/network_discovery</c>). Each flow costs O(1): counters and bounded sets are updated in place
 /// and the reporting rule looks only at the new count.
 /// </summary>
-public sealed class PortScanDetector : IDetector
+public sealed class PortScanDetector : IDetector, IBoundedState
 {
     /// <summary>Destination IPs tracked for vertical scans per profile and window.</summary>
     public const int MaxVerticalTargets = 4096;

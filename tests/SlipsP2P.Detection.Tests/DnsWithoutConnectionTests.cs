@@ -1,0 +1,128 @@
+using SlipsP2P.Detection.Detectors.Dns;
+using static SlipsP2P.Detection.Tests.HeuristicConnectionTests;
+using SlipsP2P.Detection.Tests.Support;
+using static SlipsP2P.Detection.Tests.Support.TestFlows;
+
+namespace SlipsP2P.Detection.Tests;
+
+/// <summary>DNS_WITHOUT_CONNECTION summarised per profile and window, with bounded waiting state.</summary>
+public class DnsWithoutConnectionTests
+{
+    private static DnsRecord Dns(string src, string query, double ts, params string[] answers) => new()
+    {
+        Source = Ip(src),
+        Destination = Ip("10.0.0.53"),
+        DestinationPort = 53,
+        Timestamp = ts,
+        Uid = "D" + ts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        Query = query,
+        QueryType = 1,
+        ResponseCode = 0,
+        Answers = answers,
+    };
+
+    private static string Answer(int i) => $"93.184.{i / 250}.{1 + (i % 250)}";
+
+    [Fact]
+    public void OnFinish_ManyUnusedLookups_OneEvidencePerProfileWithCountAndSample()
+    {
+        var records = new List<NetEvent>();
+        for (int i = 0; i < 40; i++) records.Add(Dns("10.0.0.1", $"n{i}.example.com", 1 + i, Answer(i)));
+        for (int i = 0; i < 3; i++) records.Add(Dns("10.0.0.2", $"m{i}.example.org", 100 + i, Answer(100 + i)));
+        var sink = Run(new DnsWithoutConnectionDetector(), null, [.. records]);
+
+        Assert.Equal(2, sink.Evidence.Count);
+        var first = sink.Evidence.Single(e => e.Attacker == Ip("10.0.0.1"));
+        Assert.Equal(EvidenceTypes.DnsWithoutConnection, first.Type);
+        Assert.Equal(ThreatLevel.Info, first.ThreatLevel);
+        Assert.StartsWith("40 domains resolved with no connection", first.Description, StringComparison.Ordinal);
+        Assert.Contains("n0.example.com, n1.example.com", first.Description, StringComparison.Ordinal);
+        Assert.DoesNotContain($"n{DnsWithoutConnectionDetector.SampleDomains}.example.com", first.Description, StringComparison.Ordinal);
+        Assert.Equal(40, first.Timestamp);
+        Assert.Equal(40, first.Uids.Count);
+        Assert.Equal(1, first.TimeWindow);
+        var second = sink.Evidence.Single(e => e.Attacker == Ip("10.0.0.2"));
+        Assert.StartsWith("3 domains resolved", second.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OnFlow_ConnectionToSecondAnswer_FreesTheLookupAtOnce()
+    {
+        var detector = new DnsWithoutConnectionDetector();
+        var sink = new RecordingSink();
+        var p = new AnalysisPipeline(new AnalysisOptions(), sink, [detector]);
+        p.OnEvent(Dns("10.0.0.1", "a.example.com", 1, "93.184.216.34", "93.184.216.35"));
+        p.OnEvent(Dns("10.0.0.1", "a.example.com", 2, "93.184.216.35"));
+        p.OnEvent(Dns("10.0.0.1", "b.example.com", 3, "93.184.216.36"));
+        Assert.Equal(3, detector.Pending);
+        p.OnEvent(Flow("10.0.0.1", "93.184.216.35", 443, 4, established: true));
+        Assert.Equal(1, detector.Pending);
+        // A connection from another host answers nothing of this one's.
+        p.OnEvent(Flow("10.0.0.9", "93.184.216.36", 443, 5, established: true));
+        Assert.Equal(1, detector.Pending);
+        p.Finish();
+        var e = Assert.Single(sink.Evidence);
+        Assert.Equal("domain b.example.com resolved with no connection", e.Description);
+        Assert.Equal(0, detector.Pending);
+    }
+
+    [Fact]
+    public void OnRecord_HostAlreadyTalkingToAnswer_NotWaiting()
+    {
+        var detector = new DnsWithoutConnectionDetector();
+        var sink = Run(detector, null,
+            Flow("10.0.0.1", "93.184.216.34", 443, 1, established: true),
+            Dns("10.0.0.1", "a.example.com", 2, "93.184.216.34"));
+        Assert.Empty(sink.Evidence);
+    }
+
+    [Fact]
+    public void Expire_LookupsInTwoWindows_OneEvidenceEachRaisedWhenTheWindowIsComplete()
+    {
+        var o = new AnalysisOptions { TimeWindowWidth = 100 };
+        o.FlowAlerts.DnsWithoutConnectionWait = 10;
+        var sink = new RecordingSink();
+        var p = new AnalysisPipeline(o, sink, [new DnsWithoutConnectionDetector()]);
+        p.OnEvent(Dns("10.0.0.1", "a.example.com", 0, Answer(1)));
+        p.OnEvent(Dns("10.0.0.1", "b.example.com", 50, Answer(2)));
+        p.OnEvent(Dns("10.0.0.1", "c.example.com", 150, Answer(3)));
+        // Window 1's lookups have waited, but one of window 2 still waits: window 1 is reported, window 2 is not.
+        Assert.Single(sink.Evidence);
+        Assert.Equal(1, sink.Evidence[0].TimeWindow);
+        Assert.StartsWith("2 domains", sink.Evidence[0].Description, StringComparison.Ordinal);
+        // Window 2 may still see lookups until the traffic leaves it.
+        p.OnEvent(Flow("10.0.0.7", "1.1.1.1", 80, 170));
+        Assert.Single(sink.Evidence);
+        p.OnEvent(Flow("10.0.0.7", "1.1.1.1", 80, 250));
+        Assert.Equal(2, sink.Evidence.Count);
+        Assert.Equal(2, sink.Evidence[1].TimeWindow);
+        Assert.Equal("domain c.example.com resolved with no connection", sink.Evidence[1].Description);
+        p.Finish();
+        Assert.Equal(2, sink.Evidence.Count);
+    }
+
+    [Fact]
+    public void OnRecord_MoreThanMaxPendingWaiting_CountsDroppedAndStaysBounded()
+    {
+        var detector = new DnsWithoutConnectionDetector();
+        var p = new AnalysisPipeline(new AnalysisOptions(), new RecordingSink(), [detector]);
+        int n = DnsWithoutConnectionDetector.MaxPending + 10;
+        for (int i = 0; i < n; i++) p.OnEvent(Dns("10.0.0.1", "x.example.com", 1 + (i * 0.001), IpAddr.FromV4(0x5D000000u + (uint)i).ToString()));
+        Assert.Equal(DnsWithoutConnectionDetector.MaxPending, detector.Pending);
+        Assert.Equal(10, detector.Dropped);
+        Assert.True(p.Stats.Dropped >= 10, $"pipeline dropped {p.Stats.Dropped}");
+    }
+
+    [Fact]
+    public void OnFlow_ChurnOfAnsweredLookups_KeepsNothingWaiting()
+    {
+        var detector = new DnsWithoutConnectionDetector();
+        var sink = Run(detector, null, [.. Enumerable.Range(0, 5000).SelectMany(i => new NetEvent[]
+        {
+            Dns("10.0.0.1", $"n{i}.example.com", i, Answer(i % 7), Answer((i % 7) + 1)),
+            Flow("10.0.0.1", Answer((i % 7) + 1), 443, i + 0.5, established: true),
+        })]);
+        Assert.Empty(sink.Evidence);
+        Assert.Equal(0, detector.Pending);
+    }
+}
