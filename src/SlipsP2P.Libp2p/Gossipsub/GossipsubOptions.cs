@@ -99,6 +99,16 @@ public sealed class GossipsubOptions
     /// <summary>Capacity of each subscription's delivery queue; when full, deliveries are dropped and counted.</summary>
     public int SubscriptionQueueCapacity { get; set; } = 16384;
 
+    /// <summary>
+    /// Received messages of one peer that may wait for verification and routing at once. When reached, the peer's
+    /// read loop (<see cref="GossipsubRouter.HandleRpcAsync"/>) waits, which stops reading its stream and so slows
+    /// the sender through yamux flow control; the router loop itself never waits.
+    /// </summary>
+    public int MaxPendingMessagesPerPeer { get; set; } = 4096;
+
+    /// <summary>Local publishes signed but not yet routed; further <see cref="GossipsubRouter.PublishAsync"/> calls wait.</summary>
+    public int MaxPendingPublishes { get; set; } = 4096;
+
     /// <summary>Parallel signature verification workers (default: processor count).</summary>
     public int VerificationWorkers { get; set; } = Environment.ProcessorCount;
 
@@ -122,6 +132,8 @@ public sealed class GossipsubOptions
         if (HistoryGossip > HistoryLength || HistoryGossip <= 0) throw new ArgumentException($"{nameof(HistoryGossip)} must be in 1..{nameof(HistoryLength)}");
         if (HeartbeatInterval <= TimeSpan.Zero) throw new ArgumentException($"{nameof(HeartbeatInterval)} must be positive");
         if (MaxRpcSize < 1024) throw new ArgumentException($"{nameof(MaxRpcSize)} must be at least 1024");
+        if (MaxPendingMessagesPerPeer <= 0) throw new ArgumentException($"{nameof(MaxPendingMessagesPerPeer)} must be positive");
+        if (MaxPendingPublishes <= 0) throw new ArgumentException($"{nameof(MaxPendingPublishes)} must be positive");
         if (VerificationWorkers <= 0) throw new ArgumentException($"{nameof(VerificationWorkers)} must be positive");
         Thresholds.Validate();
     }

@@ -28,6 +28,7 @@ public sealed partial class GossipsubRouter
     private readonly SeenCache<MessageId> _seen;
     private readonly PeerScore _score;
     private long _heartbeats;
+    private int _routedPublishes;
 
     private long Now => _time.GetUtcNow().UtcTicks;
 
@@ -35,7 +36,7 @@ public sealed partial class GossipsubRouter
     {
         switch (e)
         {
-            case RpcReceivedEvent r: OnRpc(r.Peer, r.Rpc); break;
+            case RpcReceivedEvent r: OnRpc(r); break;
             case VerifiedEvent v: OnVerified(v); break;
             case PublishEvent p: OnPublish(p); break;
             case PeerAddedEvent a: OnPeerAdded(a.Peer, a.Protocol, a.Outbound, a.Address); break;
@@ -139,7 +140,22 @@ public sealed partial class GossipsubRouter
 
     // ---- receiving ----
 
-    private void OnRpc(PeerId from, PubsubRpc rpc)
+    private void OnRpc(RpcReceivedEvent e)
+    {
+        // Every credit the read loop took comes back here, except one per message handed to verification
+        // (given back by OnVerified), even when handling the RPC throws.
+        int held = e.Held;
+        try
+        {
+            OnRpc(e.Peer, e.Rpc, e.Credits, ref held);
+        }
+        finally
+        {
+            e.Credits?.Release(held);
+        }
+    }
+
+    private void OnRpc(PeerId from, PubsubRpc rpc, InboundCredits? credits, ref int held)
     {
         if (!_peers.TryGetValue(from, out var state)) return;
         // v1.1 §Score Thresholds: below the graylist threshold every RPC of the peer is ignored.
@@ -155,7 +171,15 @@ public sealed partial class GossipsubRouter
             OnPeerSubscription(from, sub.Topic, sub.Subscribe.Value);
         }
 
-        foreach (var message in rpc.Publish) OnMessage(from, message);
+        foreach (var message in rpc.Publish)
+        {
+            var job = OnMessage(from, message);
+            if (job is not null && held > 0)
+            {
+                job.Credits = credits;
+                held--;
+            }
+        }
 
         if (rpc.Control is { } control && state.Protocol.IsGossipsub())
         {
@@ -192,12 +216,13 @@ public sealed partial class GossipsubRouter
         if (_fanout.TryGetValue(topic, out var fanout)) fanout.Remove(peer);
     }
 
-    private void OnMessage(PeerId from, PubsubMessage message)
+    /// <summary>Handles one received message; returns the verification job when it was queued for verification.</summary>
+    private VerifyJob? OnMessage(PeerId from, PubsubMessage message)
     {
         if (string.IsNullOrEmpty(message.Topic))
         {
             Interlocked.Increment(ref Counters._ignored);
-            return;
+            return null;
         }
 
         var id = _options.MessageIdFunction(message);
@@ -206,19 +231,19 @@ public sealed partial class GossipsubRouter
         {
             Interlocked.Increment(ref Counters._duplicates);
             if (_deliveries.TryGetValue(id, out var record)) OnDuplicateOfRecord(from, message.Topic, record);
-            return;
+            return null;
         }
 
         if (_pending.TryGetValue(id, out var job))
         {
             Interlocked.Increment(ref Counters._duplicates);
             (job.AlsoFrom ??= []).Add(from);
-            return;
+            return null;
         }
 
         job = new VerifyJob(id, message, from, message.Topic);
         _pending[id] = job;
-        _verify.Writer.TryWrite(job);
+        return _verify.Writer.TryWrite(job) ? job : null;
     }
 
     private void OnDuplicateOfRecord(PeerId from, string topic, DeliveryRecord record)
@@ -237,6 +262,8 @@ public sealed partial class GossipsubRouter
     private void OnVerified(VerifiedEvent v)
     {
         var job = v.Job;
+        job.Credits?.Release(1);
+        job.Credits = null;
         _pending.Remove(job.Id);
         long now = Now;
         _seen.Add(job.Id, now);
@@ -323,6 +350,9 @@ public sealed partial class GossipsubRouter
 
     private void OnPublish(PublishEvent p)
     {
+        // The credit comes back after this batch's RPCs are handed to the sender (RunLoopAsync), so the publishes
+        // let through while a queue was below its high-water mark add at most MaxPendingPublishes messages to it.
+        _routedPublishes++;
         long now = Now;
         string topic = p.Message.Topic!;
         if (!_seen.Add(p.Id, now))

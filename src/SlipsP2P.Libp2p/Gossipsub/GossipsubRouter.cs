@@ -8,6 +8,13 @@
 //
 // All router state (peers, topics, mesh, fanout, backoff, caches, scores, promises) is owned by the loop task; the
 // only cross-thread traffic is the event channel, the verification channel and the subscription queues.
+//
+// Bounds without deadlock: the two channels are unbounded in type but bounded by credits taken OUTSIDE the loop. A
+// read loop takes one credit per received message (HandleRpcAsync, per peer) and a publisher one per publish; the
+// loop gives them back when the message has been verified and routed. Only read loops and publishers ever wait, and
+// nothing they wait for needs them: the loop never blocks (sends are TrySend, dropped and counted when a peer's queue
+// is full) and the verification workers only post back to the loop.
+using System.Collections.Concurrent;
 using System.Net;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
@@ -33,6 +40,8 @@ public sealed partial class GossipsubRouter : IAsyncDisposable
     private readonly Channel<VerifyJob> _verify = Channel.CreateUnbounded<VerifyJob>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly Dictionary<string, Func<ReceivedMessage, ValidationResult>> _validators = new(StringComparer.Ordinal);
     private readonly Lock _validatorsLock = new();
+    private readonly ConcurrentDictionary<PeerId, InboundCredits> _credits = new();
+    private readonly SemaphoreSlim _publishCredits;
     private readonly SeqnoGenerator _seqno;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _tasks = [];
@@ -51,6 +60,7 @@ public sealed partial class GossipsubRouter : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _seqno = new SeqnoGenerator(_time);
+        _publishCredits = new SemaphoreSlim(_options.MaxPendingPublishes, _options.MaxPendingPublishes);
         LocalPeer = identity.PeerId;
         long now = _time.GetUtcNow().UtcTicks;
         _mcache = new MessageCache(_options.HistoryLength, _options.HistoryGossip);
@@ -97,15 +107,54 @@ public sealed partial class GossipsubRouter : IAsyncDisposable
     public void RemovePeer(PeerId peer)
     {
         ArgumentNullException.ThrowIfNull(peer);
+        // Let a read loop that still waits for credits run to its end (its stream is closing).
+        if (_credits.TryRemove(peer, out var credits)) credits.Close();
         Post(new PeerRemovedEvent(peer));
     }
 
-    /// <summary>An RPC decoded from <paramref name="peer"/>'s stream. Never blocks; verification happens off this thread.</summary>
+    /// <summary>
+    /// An RPC decoded from <paramref name="peer"/>'s stream, without backpressure: never blocks. Read loops should
+    /// prefer <see cref="HandleRpcAsync"/>, which bounds what one peer can queue.
+    /// </summary>
     public void HandleRpc(PeerId peer, PubsubRpc rpc)
     {
         ArgumentNullException.ThrowIfNull(peer);
         ArgumentNullException.ThrowIfNull(rpc);
         Post(new RpcReceivedEvent(peer, rpc));
+    }
+
+    /// <summary>
+    /// An RPC decoded from <paramref name="peer"/>'s stream, with backpressure: completes at once while the peer has
+    /// fewer than <see cref="GossipsubOptions.MaxPendingMessagesPerPeer"/> messages waiting for verification and
+    /// routing, otherwise when enough of them are done. Call it from the peer's read loop and await it before reading
+    /// on, so that a fast sender is slowed by flow control instead of filling memory.
+    /// </summary>
+    public ValueTask HandleRpcAsync(PeerId peer, PubsubRpc rpc, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        ArgumentNullException.ThrowIfNull(rpc);
+        if (rpc.Publish.Count == 0)
+        {
+            Post(new RpcReceivedEvent(peer, rpc));
+            return ValueTask.CompletedTask;
+        }
+
+        var credits = _credits.GetOrAdd(peer, static (_, limit) => new InboundCredits(limit), _options.MaxPendingMessagesPerPeer);
+        var acquire = credits.AcquireAsync(rpc.Publish.Count, cancellationToken, out bool waited);
+        if (acquire.IsCompletedSuccessfully)
+        {
+            Post(new RpcReceivedEvent(peer, rpc, credits, acquire.Result));
+            return ValueTask.CompletedTask;
+        }
+
+        if (waited) Interlocked.Increment(ref Counters._inboundWaits);
+        return HandleRpcSlowAsync(this, peer, rpc, credits, acquire);
+    }
+
+    private static async ValueTask HandleRpcSlowAsync(GossipsubRouter self, PeerId peer, PubsubRpc rpc, InboundCredits credits, ValueTask<int> acquire)
+    {
+        int held = await acquire.ConfigureAwait(false);
+        self.Post(new RpcReceivedEvent(peer, rpc, credits, held));
     }
 
     /// <summary>Subscribes to <paramref name="topic"/> (JOIN) and returns the delivery queue.</summary>
@@ -135,17 +184,69 @@ public sealed partial class GossipsubRouter : IAsyncDisposable
         }
     }
 
-    /// <summary>Signs and publishes <paramref name="data"/> on <paramref name="topic"/>.</summary>
+    /// <summary>
+    /// Signs and publishes <paramref name="data"/> on <paramref name="topic"/>. Waits (asynchronously) while
+    /// <see cref="GossipsubOptions.MaxPendingPublishes"/> publishes are not yet routed or the sender's queues are
+    /// full, so that a burst is paced rather than dropped.
+    /// </summary>
     public Task<PublishResult> PublishAsync(string topic, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         cancellationToken.ThrowIfCancellationRequested();
-        // Signing runs on the caller's thread, keeping the loop free (Ed25519 sign is tens of microseconds).
-        var message = PubsubSigning.CreateSigned(_identity, topic, data.Span, _seqno.Next());
-        var id = _options.MessageIdFunction(message);
-        var tcs = new TaskCompletionSource<PublishResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Post(new PublishEvent(id, message, tcs));
-        return tcs.Task.WaitAsync(cancellationToken);
+        // Credit first, capacity second: a publish that waited for a credit must look at the queues as they are now.
+        if (_publishCredits.Wait(0, CancellationToken.None))
+        {
+            var capacity = _sender.WaitForCapacityAsync(cancellationToken);
+            if (capacity.IsCompletedSuccessfully) return PostPublish(topic, data.Span, cancellationToken);
+            Interlocked.Increment(ref Counters._publishWaits);
+            return PublishSlowAsync(this, topic, data, holdsCredit: true, capacity, cancellationToken);
+        }
+
+        Interlocked.Increment(ref Counters._publishWaits);
+        return PublishSlowAsync(this, topic, data, holdsCredit: false, ValueTask.CompletedTask, cancellationToken);
+    }
+
+    private static async Task<PublishResult> PublishSlowAsync(GossipsubRouter self, string topic, ReadOnlyMemory<byte> data, bool holdsCredit, ValueTask capacity, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!holdsCredit)
+            {
+                await self._publishCredits.WaitAsync(cancellationToken).ConfigureAwait(false);
+                holdsCredit = true;
+                capacity = self._sender.WaitForCapacityAsync(cancellationToken);
+            }
+
+            await capacity.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            if (holdsCredit) self.ReleasePublishCredits();
+            throw;
+        }
+
+        return await self.PostPublish(topic, data.Span, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Signs and posts one publish; the caller holds one publish credit, which <see cref="OnPublish"/> gives back.</summary>
+    private Task<PublishResult> PostPublish(string topic, ReadOnlySpan<byte> data, CancellationToken cancellationToken)
+    {
+        PublishEvent e;
+        try
+        {
+            // Signing runs on the caller's thread, keeping the loop free (Ed25519 sign is tens of microseconds).
+            var message = PubsubSigning.CreateSigned(_identity, topic, data, _seqno.Next());
+            var id = _options.MessageIdFunction(message);
+            e = new PublishEvent(id, message, new TaskCompletionSource<PublishResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        }
+        catch
+        {
+            _publishCredits.Release();
+            throw;
+        }
+
+        Post(e);
+        return e.Completion.Task.WaitAsync(cancellationToken);
     }
 
     /// <summary>Completes when the loop has processed everything posted so far and no message awaits verification.</summary>
@@ -181,6 +282,7 @@ public sealed partial class GossipsubRouter : IAsyncDisposable
         }
 
         _stop.Dispose();
+        _publishCredits.Dispose();
     }
 
     private void RaisePeerSubscription(PeerId peer, string topic, bool subscribed)
@@ -199,9 +301,27 @@ public sealed partial class GossipsubRouter : IAsyncDisposable
 
     private void Post(RouterEvent e)
     {
-        if (!_events.Writer.TryWrite(e) && e is PublishEvent p)
+        if (_events.Writer.TryWrite(e)) return;
+        if (e is PublishEvent p)
         {
+            ReleasePublishCredits();
             p.Completion.TrySetException(new ObjectDisposedException(nameof(GossipsubRouter)));
+        }
+        else if (e is RpcReceivedEvent r)
+        {
+            r.Credits?.Release(r.Held);
+        }
+    }
+
+    private void ReleasePublishCredits(int count = 1)
+    {
+        try
+        {
+            _publishCredits.Release(count);
+        }
+        catch (ObjectDisposedException)
+        {
+            // disposed while a publish was in flight
         }
     }
 
@@ -229,6 +349,12 @@ public sealed partial class GossipsubRouter : IAsyncDisposable
 
                 Interlocked.Add(ref Counters._eventsProcessed, n);
                 FlushOutgoing();
+                if (_routedPublishes > 0)
+                {
+                    ReleasePublishCredits(_routedPublishes);
+                    _routedPublishes = 0;
+                }
+
                 CompleteBarriers();
             }
         }

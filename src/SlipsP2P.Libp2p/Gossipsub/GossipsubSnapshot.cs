@@ -45,6 +45,8 @@ public sealed class GossipsubCounters
     internal long _forwarded;
     internal long _iwantServed;
     internal long _eventsProcessed;
+    internal long _inboundWaits;
+    internal long _publishWaits;
 
     /// <summary>Messages delivered to local subscriptions.</summary>
     public long Delivered => Interlocked.Read(ref _delivered);
@@ -72,4 +74,10 @@ public sealed class GossipsubCounters
 
     /// <summary>Router loop events processed.</summary>
     public long EventsProcessed => Interlocked.Read(ref _eventsProcessed);
+
+    /// <summary>Times a peer's read loop waited because that peer's pending-message budget was spent (backpressure).</summary>
+    public long InboundWaits => Interlocked.Read(ref _inboundWaits);
+
+    /// <summary>Times a local publish waited for the pending-publish budget.</summary>
+    public long PublishWaits => Interlocked.Read(ref _publishWaits);
 }

@@ -19,4 +19,11 @@ public interface IPubsubPeerSender
     void OnPeerExchange(PeerId peer, byte[]? signedPeerRecord)
     {
     }
+
+    /// <summary>
+    /// Completes when the outbound queues have room for a local publish (the default has no queues and never waits).
+    /// Called by <see cref="GossipsubRouter.PublishAsync"/> on the publisher's thread, never on the router loop, so
+    /// a local burst slows down instead of overflowing the queues; a stalled peer must not make it wait forever.
+    /// </summary>
+    ValueTask WaitForCapacityAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }

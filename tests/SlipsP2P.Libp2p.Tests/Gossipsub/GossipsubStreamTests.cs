@@ -13,32 +13,7 @@ public sealed class GossipsubStreamTests
     private const string Topic = "slips/reputation/1";
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private sealed class Node : IAsyncDisposable
-    {
-        public Node(TimeProvider time)
-        {
-            Key = Ed25519KeyPair.Generate();
-            Sender = new PubsubStreamSender();
-            Router = new GossipsubRouter(Key, Sender, new GossipsubOptions(), time);
-            Sender.Bind(Router);
-            Router.Start();
-        }
-
-        public Ed25519KeyPair Key { get; }
-
-        public PubsubStreamSender Sender { get; }
-
-        public GossipsubRouter Router { get; }
-
-        public async ValueTask DisposeAsync()
-        {
-            await Router.DisposeAsync();
-            await Sender.DisposeAsync();
-            Key.Dispose();
-        }
-    }
-
-    private static (Task AtoB, Task BtoA, Pipe Ab, Pipe Ba) Link(Node a, Node b)
+    private static (Task AtoB, Task BtoA, Pipe Ab, Pipe Ba) Link(StreamNode a, StreamNode b)
     {
         var ab = new Pipe();
         var ba = new Pipe();
@@ -67,8 +42,8 @@ public sealed class GossipsubStreamTests
     public async Task Publish_OverLpFramedStreams_DeliveredWithSignature()
     {
         var time = new FakeTimeProvider();
-        await using var a = new Node(time);
-        await using var b = new Node(time);
+        await using var a = new StreamNode(time);
+        await using var b = new StreamNode(time);
         var sub = b.Router.Subscribe(Topic);
         Link(a, b);
         await WaitForSubscriberAsync(a.Router);
@@ -86,7 +61,7 @@ public sealed class GossipsubStreamTests
     public async Task RunInboundAsync_OversizedFrame_InvalidDataNamingPeer()
     {
         var time = new FakeTimeProvider();
-        await using var b = new Node(time);
+        await using var b = new StreamNode(time);
         using var stranger = Ed25519KeyPair.Generate();
         var pipe = new Pipe();
         var read = b.Sender.RunInboundAsync(stranger.PeerId, pipe.Reader.AsStream(), Ct);
@@ -103,8 +78,8 @@ public sealed class GossipsubStreamTests
     {
         const int Count = 20_000;
         var time = new FakeTimeProvider();
-        await using var a = new Node(time);
-        await using var b = new Node(time);
+        await using var a = new StreamNode(time);
+        await using var b = new StreamNode(time);
         var sub = b.Router.Subscribe(Topic);
         Link(a, b);
         await WaitForSubscriberAsync(a.Router);

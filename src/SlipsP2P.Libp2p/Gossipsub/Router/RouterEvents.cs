@@ -23,11 +23,17 @@ internal sealed class PeerRemovedEvent(PeerId peer) : RouterEvent
     public PeerId Peer { get; } = peer;
 }
 
-internal sealed class RpcReceivedEvent(PeerId peer, PubsubRpc rpc) : RouterEvent
+internal sealed class RpcReceivedEvent(PeerId peer, PubsubRpc rpc, InboundCredits? credits = null, int held = 0) : RouterEvent
 {
     public PeerId Peer { get; } = peer;
 
     public PubsubRpc Rpc { get; } = rpc;
+
+    /// <summary>The read loop's budget the RPC's messages were admitted under, if any.</summary>
+    public InboundCredits? Credits { get; } = credits;
+
+    /// <summary>Credits taken for this RPC; the router gives back each one when it is done with the message.</summary>
+    public int Held { get; } = held;
 }
 
 internal sealed class VerifiedEvent(VerifyJob job, ValidationResult result, PeerId? author) : RouterEvent
@@ -85,6 +91,9 @@ internal sealed class VerifyJob(MessageId id, PubsubMessage message, PeerId sour
     public PeerId Source { get; } = source;
 
     public string Topic { get; } = topic;
+
+    /// <summary>The budget holding one credit for this message until it is verified (router loop only).</summary>
+    public InboundCredits? Credits { get; set; }
 
     /// <summary>Other peers that delivered the same id while it was being verified (router loop only).</summary>
     public List<PeerId>? AlsoFrom { get; set; }

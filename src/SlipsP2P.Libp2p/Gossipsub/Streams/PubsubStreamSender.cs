@@ -5,6 +5,11 @@
 //   host: outbound stream negotiated ─▶ AttachOutbound(peer, protocol, stream, outbound, ip)  ─▶ router.AddPeer
 //         inbound stream accepted   ─▶ RunInboundAsync(peer, stream)  (read loop: frames ─▶ router.HandleRpc)
 //         connection closed         ─▶ Detach(peer)                   ─▶ router.RemovePeer
+//
+// Bounds: the read loop awaits router.HandleRpcAsync, so a peer that sends faster than we verify is slowed by yamux
+// flow control. Each peer's write queue is bounded in bytes; an RPC that does not fit is dropped and counted (go and
+// js drop too). Local publishes wait (WaitForCapacityAsync) while a queue is above half its bound, unless that peer
+// has made no write progress for the stall timeout: a stalled peer loses messages, it does not stall everyone.
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
@@ -24,16 +29,48 @@ public sealed class PubsubStreamSender : IPubsubPeerSender, IAsyncDisposable
     private readonly ConcurrentDictionary<PeerId, PeerWriter> _writers = new();
     private readonly int _queueCapacity;
     private readonly int _maxRpcSize;
+    private readonly long _maxQueuedBytes;
+    private readonly TimeSpan _stallTimeout;
+    private readonly TimeProvider _time;
     private GossipsubRouter? _router;
+    private int _congested;
+    private long _droppedRpcs;
+    private long _droppedMessages;
+
+    /// <summary>Default bound of one peer's write queue in bytes.</summary>
+    public const long DefaultMaxQueuedBytes = 4 * 1024 * 1024;
 
     /// <summary>Creates the sender.</summary>
     /// <param name="maxRpcSize">Largest inbound frame accepted (the router's MaxRpcSize).</param>
     /// <param name="queueCapacity">RPCs queued per peer before sends fail (the router then counts the peer as slow).</param>
     public PubsubStreamSender(int maxRpcSize = RpcFraming.DefaultMaxRpcSize, int queueCapacity = 4096)
+        : this(maxRpcSize, queueCapacity, DefaultMaxQueuedBytes, TimeSpan.FromSeconds(2), null)
     {
+    }
+
+    /// <summary>Creates the sender with explicit queue bounds.</summary>
+    /// <param name="maxRpcSize">Largest inbound frame accepted (the router's MaxRpcSize).</param>
+    /// <param name="queueCapacity">RPCs queued per peer before sends fail.</param>
+    /// <param name="maxQueuedBytes">Bytes queued per peer before RPCs are dropped (one RPC is always accepted into an empty queue).</param>
+    /// <param name="stallTimeout">How long a peer's full queue may make no progress before local publishes stop waiting for it.</param>
+    /// <param name="timeProvider">Clock for the stall timeout.</param>
+    public PubsubStreamSender(int maxRpcSize, int queueCapacity, long maxQueuedBytes, TimeSpan stallTimeout, TimeProvider? timeProvider)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(queueCapacity, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxQueuedBytes, 1024);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(stallTimeout, TimeSpan.Zero);
         _maxRpcSize = maxRpcSize;
         _queueCapacity = queueCapacity;
+        _maxQueuedBytes = maxQueuedBytes;
+        _stallTimeout = stallTimeout;
+        _time = timeProvider ?? TimeProvider.System;
     }
+
+    /// <summary>RPCs dropped because a peer's write queue was full or the peer was gone.</summary>
+    public long DroppedRpcs => Interlocked.Read(ref _droppedRpcs);
+
+    /// <summary>Messages inside the dropped RPCs.</summary>
+    public long DroppedMessages => Interlocked.Read(ref _droppedMessages);
 
     /// <summary>Raised when a peer exchange candidate arrives (the host may dial it).</summary>
     public event Action<PeerId, byte[]?>? PeerExchange;
@@ -47,7 +84,7 @@ public sealed class PubsubStreamSender : IPubsubPeerSender, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(peer);
         ArgumentNullException.ThrowIfNull(stream);
         var router = _router ?? throw new InvalidOperationException("Bind the router first");
-        var writer = new PeerWriter(stream, _queueCapacity);
+        var writer = new PeerWriter(this, stream);
         if (_writers.TryRemove(peer, out var old)) old.Complete();
         _writers[peer] = writer;
         router.AddPeer(peer, protocol, outboundConnection, address);
@@ -91,7 +128,9 @@ public sealed class PubsubStreamSender : IPubsubPeerSender, IAsyncDisposable
                         throw new InvalidDataException($"pubsub stream from {peer}: undecodable RPC of {payload.Length} bytes");
                     }
 
-                    router.HandleRpc(peer, rpc);
+                    // Backpressure: wait while this peer has too many messages in verification (see the file header).
+                    var handled = router.HandleRpcAsync(peer, rpc, cancellationToken);
+                    if (!handled.IsCompletedSuccessfully) await handled.ConfigureAwait(false);
                 }
 
                 reader.AdvanceTo(buffer.Start, buffer.End);
@@ -109,54 +148,184 @@ public sealed class PubsubStreamSender : IPubsubPeerSender, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public bool TrySend(PeerId peer, PubsubRpc rpc) => _writers.TryGetValue(peer, out var w) && w.TryQueue(rpc);
+    public bool TrySend(PeerId peer, PubsubRpc rpc)
+    {
+        if (_writers.TryGetValue(peer, out var w) && w.TryQueue(rpc)) return true;
+        Interlocked.Increment(ref _droppedRpcs);
+        Interlocked.Add(ref _droppedMessages, rpc.Publish.Count);
+        return false;
+    }
+
+    /// <inheritdoc />
+    public ValueTask WaitForCapacityAsync(CancellationToken cancellationToken)
+        => Volatile.Read(ref _congested) == 0 ? ValueTask.CompletedTask : WaitForCapacitySlowAsync(cancellationToken);
+
+    private async ValueTask WaitForCapacitySlowAsync(CancellationToken cancellationToken)
+    {
+        foreach (var w in _writers.Values)
+        {
+            while (w.TryGetCongestion(out var drained, out var remaining))
+            {
+                try
+                {
+                    await drained.WaitAsync(remaining, _time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // The peer made no progress for the stall timeout: its queue drops instead of pacing us.
+                    break;
+                }
+            }
+        }
+    }
 
     /// <inheritdoc />
     public void OnPeerExchange(PeerId peer, byte[]? signedPeerRecord) => PeerExchange?.Invoke(peer, signedPeerRecord);
 
-    /// <summary>Completes every writer and waits for them to drain.</summary>
+    /// <summary>Completes every writer and waits for them to drain; a writer still blocked after the stall timeout is abandoned.</summary>
     public async ValueTask DisposeAsync()
     {
         var all = _writers.Values.ToArray();
         _writers.Clear();
         foreach (var w in all) w.Complete();
-        foreach (var w in all) await w.Completion.ConfigureAwait(false);
+        var drained = Task.WhenAll(Array.ConvertAll(all, static w => w.Completion));
+        try
+        {
+            await drained.WaitAsync(_stallTimeout, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // A peer that stopped reading must not hang shutdown: cancel the blocked flushes.
+            foreach (var w in all) w.Abort();
+            await drained.ConfigureAwait(false);
+        }
     }
 
-    private sealed class PeerWriter
+    private sealed class PeerWriter : IDisposable
     {
-        private readonly Channel<PubsubRpc> _queue;
+        // Flush at least every this many bytes so that the queue's byte count (and waiting publishers) move on.
+        private const int MaxBatchBytes = 1024 * 1024;
+        private readonly PubsubStreamSender _owner;
+        private readonly Channel<(PubsubRpc Rpc, int Size)> _queue;
         private readonly Stream _stream;
+        private readonly Lock _lock = new();
+        private readonly CancellationTokenSource _abort = new();
+        private long _queuedBytes;
+        private long _lastProgress;
+        private bool _congested;
+        private bool _completed;
+        private TaskCompletionSource? _drained;
 
-        public PeerWriter(Stream stream, int capacity)
+        public PeerWriter(PubsubStreamSender owner, Stream stream)
         {
+            _owner = owner;
             _stream = stream;
-            _queue = Channel.CreateBounded<PubsubRpc>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+            _queue = Channel.CreateBounded<(PubsubRpc, int)>(new BoundedChannelOptions(owner._queueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
             Completion = Task.Run(RunAsync);
         }
 
         public Task Completion { get; }
 
-        public bool TryQueue(PubsubRpc rpc) => _queue.Writer.TryWrite(rpc);
+        public bool TryQueue(PubsubRpc rpc)
+        {
+            int size = RpcFraming.GetFramedLength(rpc);
+            lock (_lock)
+            {
+                if (_completed) return false;
+                // An RPC always fits an empty queue, so a single large RPC can never be dropped for size alone.
+                if (_queuedBytes > 0 && _queuedBytes + size > _owner._maxQueuedBytes) return false;
+                if (!_queue.Writer.TryWrite((rpc, size))) return false;
+                _queuedBytes += size;
+                if (!_congested && _queuedBytes > _owner._maxQueuedBytes / 2)
+                {
+                    _congested = true;
+                    _lastProgress = _owner._time.GetTimestamp();
+                    _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    Interlocked.Increment(ref _owner._congested);
+                }
+            }
 
-        public void Complete() => _queue.Writer.TryComplete();
+            return true;
+        }
+
+        /// <summary>True while the queue is above half its bound and the peer is not stalled; then <paramref name="drained"/> completes below a quarter.</summary>
+        public bool TryGetCongestion(out Task drained, out TimeSpan remaining)
+        {
+            lock (_lock)
+            {
+                drained = Task.CompletedTask;
+                remaining = TimeSpan.Zero;
+                if (!_congested || _drained is null) return false;
+                remaining = _owner._stallTimeout - _owner._time.GetElapsedTime(_lastProgress);
+                if (remaining <= TimeSpan.Zero) return false;
+                drained = _drained.Task;
+                return true;
+            }
+        }
+
+        public void Abort()
+        {
+            try
+            {
+                _abort.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // the writer already ended
+            }
+        }
+
+        /// <summary>Called by the writer task itself when it ends.</summary>
+        public void Dispose() => _abort.Dispose();
+
+        public void Complete()
+        {
+            lock (_lock)
+            {
+                _completed = true;
+                EndCongestion();
+            }
+
+            _queue.Writer.TryComplete();
+        }
+
+        private void OnWritten(long bytes)
+        {
+            lock (_lock)
+            {
+                _queuedBytes -= bytes;
+                _lastProgress = _owner._time.GetTimestamp();
+                if (_queuedBytes <= _owner._maxQueuedBytes / 4) EndCongestion();
+            }
+        }
+
+        private void EndCongestion()
+        {
+            if (!_congested) return;
+            _congested = false;
+            Interlocked.Decrement(ref _owner._congested);
+            _drained?.TrySetResult();
+            _drained = null;
+        }
 
         private async Task RunAsync()
         {
             var writer = PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true));
             try
             {
-                while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+                while (await _queue.Reader.WaitToReadAsync(_abort.Token).ConfigureAwait(false))
                 {
-                    // Batch everything queued into the pipe, then flush once (Orleans' outbound loop).
-                    while (_queue.Reader.TryRead(out var rpc))
+                    // Batch what is queued into the pipe, then flush once (Orleans' outbound loop).
+                    long batch = 0;
+                    while (batch < MaxBatchBytes && _queue.Reader.TryRead(out var item))
                     {
-                        int size = RpcFraming.GetFramedLength(rpc);
-                        int n = RpcFraming.WriteFrame(rpc, writer.GetSpan(size));
+                        int n = RpcFraming.WriteFrame(item.Rpc, writer.GetSpan(item.Size));
                         writer.Advance(n);
+                        batch += item.Size;
                     }
 
-                    var flush = await writer.FlushAsync().ConfigureAwait(false);
+                    var flush = await writer.FlushAsync(_abort.Token).ConfigureAwait(false);
+                    OnWritten(batch);
                     if (flush.IsCompleted) break;
                 }
             }
@@ -168,10 +337,15 @@ public sealed class PubsubStreamSender : IPubsubPeerSender, IAsyncDisposable
             {
                 // as above
             }
+            catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+            {
+                // abandoned on dispose
+            }
             finally
             {
-                _queue.Writer.TryComplete();
+                Complete();
                 await writer.CompleteAsync().ConfigureAwait(false);
+                Dispose();
             }
         }
     }
