@@ -1,0 +1,37 @@
+// libp2p benchmarks of issue 3 (performance section), one JSON object per result on stdout (bench/libp2p.sh makes
+// the table):
+//   gossip  --count N [--size 256]              two nodes on loopback TCP, one burst of N signed messages
+//   stream  --megabytes N                       one yamux stream over Noise over loopback TCP, one direction
+//   network --nodes 50 --messages N [--rate R]  random connected loopback network of degree 6..8, publish from random nodes
+using SlipsP2P.Libp2p.Bench;
+
+var options = BenchArguments.Parse(args, out string? error);
+if (options is null)
+{
+    await Console.Error.WriteLineAsync(error);
+    await Console.Error.WriteLineAsync("usage: gossip --count N [--size B] | stream --megabytes N | network --nodes N --messages M [--rate R] [--seed S]");
+    return 2;
+}
+
+using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+try
+{
+    string json = options.Mode switch
+    {
+        "gossip" => await GossipThroughput.RunAsync(options, cts.Token),
+        "stream" => await StreamThroughput.RunAsync(options, cts.Token),
+        _ => await LoopbackNetwork.RunAsync(options, cts.Token),
+    };
+    Console.WriteLine(json);
+    return 0;
+}
+catch (OperationCanceledException) when (cts.IsCancellationRequested)
+{
+    await Console.Error.WriteLineAsync($"{options.Mode}: did not finish within 10 minutes");
+    return 1;
+}
+catch (BenchmarkException ex)
+{
+    await Console.Error.WriteLineAsync($"{options.Mode}: {ex.Message}");
+    return 1;
+}
