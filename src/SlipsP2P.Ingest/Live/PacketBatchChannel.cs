@@ -65,18 +65,33 @@ public sealed class PacketBatchChannel
     }
 
     /// <summary>
-    /// Hands a batch to the analysis thread. When the queue is full (or completed), the batch's packets are counted
-    /// as dropped, the batch is cleared, and false is returned: the caller keeps filling the same batch.
+    /// Hands a batch to the analysis thread. When the queue is full, waits at most <paramref name="maxWait"/> for
+    /// room (meanwhile the kernel ring, which is far larger, holds the traffic); when there is still none (or the
+    /// queue is completed), the batch's packets are counted as dropped, the batch is cleared, and false is returned:
+    /// the caller keeps filling the same batch.
     /// </summary>
-    public bool Publish(PacketBatch batch)
+    public bool Publish(PacketBatch batch, TimeSpan maxWait = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.Count == 0) return false;
         if (_channel.Writer.TryWrite(batch)) return true;
+        if (maxWait > TimeSpan.Zero && WaitForRoom(maxWait) && _channel.Writer.TryWrite(batch)) return true;
         Interlocked.Add(ref _droppedPackets, batch.Count);
         Interlocked.Increment(ref _droppedBatches);
         batch.Clear();
         return false;
+    }
+
+    /// <summary>
+    /// Blocks the capture thread (its own, never the analysis') until the channel has room or the time is up. Only
+    /// reached when the analysis is behind, so the task it allocates is off the per-packet path.
+    /// </summary>
+    private bool WaitForRoom(TimeSpan maxWait)
+    {
+        var room = _channel.Writer.WaitToWriteAsync();
+        if (room.IsCompleted) return room.Result;
+        var task = room.AsTask();
+        return task.Wait(maxWait) && task.Result;
     }
 
     /// <summary>No more batches will come (capture stopped); <paramref name="error"/> when it stopped on a failure.</summary>
