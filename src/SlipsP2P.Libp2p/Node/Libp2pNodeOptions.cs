@@ -51,6 +51,12 @@ public sealed class Libp2pNodeOptions
     /// <summary>Discovered peers are dialed while we have fewer connections than this. Default 32.</summary>
     public int TargetPeers { get; set; } = 32;
 
+    /// <summary>
+    /// Peer exchange (gossipsub PRUNE with PX) dials under way at most; further candidates are dropped until some
+    /// finish. Default 8. Zero turns peer exchange dialing off.
+    /// </summary>
+    public int MaxPeerExchangeDials { get; set; } = 8;
+
     /// <summary>Time allowed for the pubsub streams of a new connection to be set up. Default 10 s.</summary>
     public TimeSpan PubsubSetupTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -73,6 +79,7 @@ public sealed class Libp2pNodeOptions
             if (string.IsNullOrEmpty(t)) throw new ArgumentException($"{nameof(Topics)} must not contain an empty topic");
         }
 
+        if (MaxPeerExchangeDials < 0) throw new ArgumentException($"{nameof(MaxPeerExchangeDials)} must not be negative");
         if (TargetPeers < 0) throw new ArgumentException($"{nameof(TargetPeers)} must not be negative");
         if (PubsubSetupTimeout <= TimeSpan.Zero) throw new ArgumentException($"{nameof(PubsubSetupTimeout)} must be positive");
         if (StopTimeout <= TimeSpan.Zero) throw new ArgumentException($"{nameof(StopTimeout)} must be positive");
