@@ -10,6 +10,7 @@ internal enum AppKind : byte
     Http,
     Tls,
     Ssh,
+    Telnet,
 }
 
 /// <summary>What an application record needs to know about its flow.</summary>

@@ -27,6 +27,7 @@ internal sealed class AppState
     private double _tlsTime;
     private string? _sshClient;
     private string? _sshServer;
+    private TelnetLogin? _telnet;
 
     public AppState(AppKind kind) => Kind = kind;
 
@@ -39,6 +40,7 @@ internal sealed class AppState
         AppKind.Http => "http",
         AppKind.Tls => "ssl",
         AppKind.Ssh => "ssh",
+        AppKind.Telnet => "telnet",
         _ => "",
     };
 
@@ -52,6 +54,7 @@ internal sealed class AppState
 
         if (protocol != 6 || payload.IsEmpty) return AppKind.None;
         if (SshBanner.Looks(payload)) return AppKind.Ssh;
+        if (TelnetLogin.IsTelnetPort(protocol, respPort)) return AppKind.Telnet;
         if (payload.Length >= 6 && payload[0] == 22 && payload[1] == 3 && payload[5] is 1 or 2) return AppKind.Tls;
         if (fromOrig ? HttpMessage.LooksLikeRequest(payload) : HttpMessage.LooksLikeResponse(payload)) return AppKind.Http;
         return AppKind.None;
@@ -76,6 +79,9 @@ internal sealed class AppState
                 if (fromOrig) _sshClient ??= SshBanner.TryRead(payload);
                 else _sshServer ??= SshBanner.TryRead(payload);
                 return 0;
+            case AppKind.Telnet:
+                _telnet ??= new TelnetLogin();
+                return _telnet.OnPayload(in id, Uid(in id), fromOrig, payload, timestamp, sink);
             default:
                 return 0;
         }
@@ -123,6 +129,7 @@ internal sealed class AppState
 
         _tlsClient.Release();
         _tlsServer.Release();
+        if (_telnet is not null) emitted += _telnet.OnFinish(in id, uid, sink);
 
         if (_sshClient is not null || _sshServer is not null)
         {

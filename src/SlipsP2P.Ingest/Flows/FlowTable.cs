@@ -481,7 +481,8 @@ public sealed class FlowTable
     {
         bool dns = f.Protocol == 17 && (f.RespPort is 53 or 5353 || f.OrigPort is 53 or 5353);
         ref byte inspected = ref fromOrig ? ref f.InspectedOrig : ref f.InspectedResp;
-        int limit = dns ? MaxDnsPackets : MaxInspectedPackets;
+        // A telnet client may type one character per packet: its login needs more packets than a banner does.
+        int limit = dns ? MaxDnsPackets : f.App >= 0 && _apps[f.App]!.Kind == AppKind.Telnet ? TelnetLogin.MaxPackets : MaxInspectedPackets;
         if (inspected >= limit) return;
         inspected++;
 
