@@ -36,6 +36,8 @@ internal static class BudgetCheck
             Measure("dns-parse", "message", 1, () => w.ParseDns(), repeat: 100_000),
             Measure("detection", "flow", w.FlowCount, () => w.Detect()),
         };
+        var files = FlowFileWorkloads.Shared;
+        foreach (var (name, op) in files.All()) results.Add(Measure(name, "line", files.Lines, op));
 
         int failures = 0;
         output.WriteLine($"{"workload",-18} {"B/unit",10} {"budget",10} {"units/s",14}");

@@ -17,6 +17,14 @@ if (args.Length > 0 && args[0] == "--detection-cpu")
         breakdown: args.Length > 2 && args[2] == "breakdown");
 }
 
+if (args.Length > 0 && args[0] == "--flow-files")
+{
+    // Flow-file parsing only: -- --flow-files [conn-tsv-parse|conn-json-parse|binetflow-parse|eve-flow-parse] [ROUNDS]
+    string? only = args.Length > 1 && args[1] != "all" ? args[1] : null;
+    int rounds = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 20;
+    return FlowFileWorkloads.Report(only, rounds, Console.Out);
+}
+
 if (args.Length > 1 && args[0] == "--loop")
 {
     // For a profiler (dotnet-trace collect -- ... --loop detection 20): one workload over and over.

@@ -194,10 +194,7 @@ public sealed class ArgusSource : IEventSource
             SourceLine = lineNumber,
         };
 
-        Span<char> pc = stackalloc char[16];
-        int pl = Math.Min(protoText.Length, pc.Length);
-        for (int i = 0; i < pl; i++) pc[i] = (char)protoText[i];
-        f.Protocol = ProtocolNames.Parse(pc[..pl]);
+        f.Protocol = FieldText.ParseProtocol(protoText);
         if (f.Protocol == Protocol.Other && FieldText.TryParseLong(protoText, out long pnum) && pnum is >= 0 and <= 255)
         {
             f.ProtocolNumber = (byte)pnum;

@@ -82,7 +82,10 @@ internal sealed class EveFlowLine
                     break;
                 case Name.SrcPort: f.SourcePort = Port(ref reader); break;
                 case Name.DestPort: f.DestinationPort = Port(ref reader); break;
-                case Name.FlowId: f.Uid = reader.TokenType == JsonTokenType.Number ? _strings.Get(reader.ValueSpan) : ""; break;
+                case Name.FlowId:
+                    // Unique per flow: a cache would only churn (the general path's cached string has the same text).
+                    f.Uid = reader.TokenType == JsonTokenType.Number ? Encoding.ASCII.GetString(reader.ValueSpan) : "";
+                    break;
                 case Name.Proto:
                     if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped) proto = FieldText.ParseProtocol(reader.ValueSpan);
                     else if (reader.TokenType != JsonTokenType.Null) return EveLineResult.General;

@@ -196,11 +196,7 @@ public sealed class NfdumpSource : IEventSource
         }
 
         var f = new FlowRecord { Timestamp = ts, Source = sa, Destination = da, SourceLine = lineNumber };
-        var pr = _split.Get(line, _pr);
-        Span<char> pc = stackalloc char[16];
-        int pl = Math.Min(pr.Length, pc.Length);
-        for (int i = 0; i < pl; i++) pc[i] = (char)pr[i];
-        f.Protocol = ProtocolNames.Parse(pc[..pl]);
+        f.Protocol = FieldText.ParseProtocol(_split.Get(line, _pr));
         if (f.Protocol == Protocol.Icmp && !sa.IsV4) f.Protocol = Protocol.Icmp6;
         f.ProtocolNumber = f.Protocol is Protocol.Other or Protocol.Arp ? (byte)0 : (byte)f.Protocol;
 

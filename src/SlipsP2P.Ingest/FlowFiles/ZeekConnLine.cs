@@ -16,13 +16,14 @@ internal sealed class ZeekConnLine
 {
     private readonly ZeekField[] _columns;
     private readonly int[] _separators;
-    private const int MaxJsonProperties = 64;
+    private const int JsonNameSlots = 256;
+    private const int MaxCachedName = 64;
 
     private static readonly JsonReaderOptions s_jsonOptions = new() { MaxDepth = 16 };
 
     private readonly StringCache _strings;
-    private readonly byte[]?[] _jsonNames = new byte[]?[MaxJsonProperties];
-    private readonly ZeekField[] _jsonFields = new ZeekField[MaxJsonProperties];
+    private readonly byte[]?[] _jsonNames = new byte[]?[JsonNameSlots];
+    private readonly ZeekField[] _jsonFields = new ZeekField[JsonNameSlots];
 
     /// <param name="columns">The #fields of the log.</param>
     /// <param name="strings">The cache that the general path uses too, so both share their strings.</param>
@@ -79,11 +80,10 @@ internal sealed class ZeekConnLine
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
             var f = new FlowRecord { SourceLine = lineNumber };
             var seen = Seen.None;
-            int index = 0;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 if (reader.ValueIsEscaped) return false;
-                var field = JsonField(index++, reader.ValueSpan);
+                var field = JsonField(reader.ValueSpan);
                 reader.Read();
                 if (field == ZeekField.None)
                 {
@@ -122,20 +122,30 @@ internal sealed class ZeekConnLine
     }
 
     /// <summary>
-    /// The field of the JSON property at <paramref name="index"/>: Zeek writes the same properties in the same order
-    /// on every line, so the name is compared with the one seen at that place last time before it is looked up.
+    /// The field of a JSON property name through a small open-addressing cache of the names seen so far (a log has a
+    /// few dozen), so that the dictionary lookup and its copy to chars happen once per name, not once per line.
+    /// Once the table is full, new names are looked up without being kept: the memory stays bounded.
     /// </summary>
-    private ZeekField JsonField(int index, ReadOnlySpan<byte> name)
+    private ZeekField JsonField(ReadOnlySpan<byte> name)
     {
-        if (index < _jsonNames.Length && _jsonNames[index] is { } known && name.SequenceEqual(known)) return _jsonFields[index];
-        var field = ZeekFields.Lookup(name);
-        if (index < _jsonNames.Length && name.Length <= 64)
+        if (name.IsEmpty || name.Length > MaxCachedName) return ZeekFields.Lookup(name);
+        uint slot = ((uint)name.Length * 31) + ((uint)name[0] * 7) + ((uint)name[^1] * 3) + name[name.Length / 2];
+        for (int probe = 0; probe < 8; probe++)
         {
-            _jsonNames[index] = name.ToArray();
-            _jsonFields[index] = field;
+            int i = (int)((slot + (uint)probe) & (JsonNameSlots - 1));
+            var known = _jsonNames[i];
+            if (known is null)
+            {
+                var field = ZeekFields.Lookup(name);
+                _jsonNames[i] = name.ToArray();
+                _jsonFields[i] = field;
+                return field;
+            }
+
+            if (name.SequenceEqual(known)) return _jsonFields[i];
         }
 
-        return field;
+        return ZeekFields.Lookup(name);
     }
 
     [Flags]
