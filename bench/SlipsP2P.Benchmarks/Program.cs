@@ -10,19 +10,19 @@ if (args.Length > 0 && args[0] == "--check-budget")
     return BudgetCheck.Run(path, Console.Out);
 }
 
-if (args.Length > 0 && args[0] == "--detection-cpu")
-{
-    // Detection only, in CPU time and bytes per flow (meaningful on a loaded machine): -- --detection-cpu [ROUNDS] [breakdown]
-    return DetectionWorkloads.Report(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10, Console.Out,
-        breakdown: args.Length > 2 && args[2] == "breakdown");
-}
-
 if (args.Length > 0 && args[0] == "--flow-files")
 {
     // Flow-file parsing only: -- --flow-files [conn-tsv-parse|conn-json-parse|binetflow-parse|eve-flow-parse] [ROUNDS]
     string? only = args.Length > 1 && args[1] != "all" ? args[1] : null;
     int rounds = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 20;
     return FlowFileWorkloads.Report(only, rounds, Console.Out);
+}
+
+if (args.Length > 0 && args[0] == "--detection-cpu")
+{
+    // Detection only, in CPU time and bytes per flow (meaningful on a loaded machine): -- --detection-cpu [ROUNDS] [breakdown]
+    return DetectionWorkloads.Report(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10, Console.Out,
+        breakdown: args.Length > 2 && args[2] == "breakdown");
 }
 
 if (args.Length > 1 && args[0] == "--loop")
