@@ -21,13 +21,19 @@ internal sealed class BenchArguments
 
     public int Seed { get; private set; } = 1;
 
+    /// <summary>yamux receive window in KiB (0: the library default).</summary>
+    public int WindowKib { get; private set; }
+
+    /// <summary>Largest yamux data frame in KiB (0: the library default).</summary>
+    public int FrameKib { get; private set; }
+
     /// <summary>Parses the arguments; null with <paramref name="error"/> naming the bad argument.</summary>
     public static BenchArguments? Parse(string[] args, out string? error)
     {
         error = null;
-        if (args.Length == 0 || args[0] is not ("gossip" or "stream" or "network"))
+        if (args.Length == 0 || args[0] is not ("gossip" or "stream" or "network" or "crypto"))
         {
-            error = "first argument: gossip, stream or network";
+            error = "first argument: gossip, stream, network or crypto";
             return null;
         }
 
@@ -49,6 +55,8 @@ internal sealed class BenchArguments
                 case "--messages": result.Messages = value; break;
                 case "--rate": result.Rate = value; break;
                 case "--seed": result.Seed = value; break;
+                case "--window-kib": result.WindowKib = value; break;
+                case "--frame-kib": result.FrameKib = value; break;
                 default:
                     error = $"unknown argument {args[i - 1]}";
                     return null;

@@ -3,13 +3,14 @@
 //   gossip  --count N [--size 256]              two nodes on loopback TCP, one burst of N signed messages
 //   stream  --megabytes N                       one yamux stream over Noise over loopback TCP, one direction
 //   network --nodes 50 --messages N [--rate R]  random connected loopback network of degree 6..8, publish from random nodes
+//   crypto  --count N                           CPU cost of signing and of verifying one message (the floor of "gossip")
 using SlipsP2P.Libp2p.Bench;
 
 var options = BenchArguments.Parse(args, out string? error);
 if (options is null)
 {
     await Console.Error.WriteLineAsync(error);
-    await Console.Error.WriteLineAsync("usage: gossip --count N [--size B] | stream --megabytes N | network --nodes N --messages M [--rate R] [--seed S]");
+    await Console.Error.WriteLineAsync("usage: gossip --count N [--size B] | stream --megabytes N | network --nodes N --messages M [--rate R] [--seed S] | crypto --count N");
     return 2;
 }
 
@@ -20,6 +21,7 @@ try
     {
         "gossip" => await GossipThroughput.RunAsync(options, cts.Token),
         "stream" => await StreamThroughput.RunAsync(options, cts.Token),
+        "crypto" => CryptoCost.Run(options),
         _ => await LoopbackNetwork.RunAsync(options, cts.Token),
     };
     Console.WriteLine(json);

@@ -22,6 +22,8 @@ internal static class StreamThroughput
         using var listenerKey = Ed25519KeyPair.Generate();
         using var dialerKey = Ed25519KeyPair.Generate();
         var options = new Libp2pHostOptions { IdentifyOnConnect = false };
+        if (args.WindowKib > 0) options.Yamux.ReceiveWindow = (uint)args.WindowKib * 1024;
+        if (args.FrameKib > 0) options.Yamux.MaxDataFrameSize = args.FrameKib * 1024;
         await using var listener = new Libp2pHost(listenerKey, options);
         await using var dialer = new Libp2pHost(dialerKey, options);
         listener.SetStreamHandler(Protocol, DrainAsync);
@@ -41,6 +43,8 @@ internal static class StreamThroughput
             bench = "stream",
             impl = "slips",
             megabytes = args.Megabytes,
+            windowKib = options.Yamux.ReceiveWindow / 1024,
+            frameKib = options.Yamux.MaxDataFrameSize / 1024,
             seconds = Math.Round(wall.TotalSeconds, 3),
             gbitPerSec = Math.Round(total * 8 / wall.TotalSeconds / 1e9, 3),
             cpuSeconds = Math.Round(cpu.TotalSeconds, 3),
