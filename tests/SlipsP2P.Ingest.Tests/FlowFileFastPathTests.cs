@@ -233,6 +233,27 @@ public sealed class FlowFileFastPathTests
         }
     }
 
+    [Fact]
+    public void StringCache_RepeatedAndSimilarValues_SameInstanceForTheSameTextAndTheRightTextAlways()
+    {
+        var cache = new StringCache();
+        string[] values =
+        [
+            "flow=Background-Established-cmpgw-CVUT", "flow=Background-Attempt-cmpgw-CVUT", "flow=From-Botnet-V42-UDP-DNS",
+            "SF", "S0", "RSTR", "ShADadFf", "tcp", "", "é-non-ascii", new string('x', 48), new string('x', 49), "1234567", "12345678",
+        ];
+        for (int round = 0; round < 3; round++)
+        {
+            foreach (string v in values)
+            {
+                byte[] bytes = Encoding.UTF8.GetBytes(v);
+                string got = cache.Get(bytes);
+                Assert.Equal(v, got);
+                if (v.Length is > 0 and <= 48 && Ascii.IsValid(v)) Assert.Same(got, cache.Get(bytes));
+            }
+        }
+    }
+
     private static (List<NetEvent> Records, IngestStats Stats) AssertSameZeek(string path, ZeekLogKind kind)
     {
         using var fastSource = new ZeekLogSource(File.OpenRead(path), path, kind);
