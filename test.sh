@@ -11,12 +11,14 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 declare -A need=(
   [nmap]=nmap [tcpdump]=tcpdump [tshark]=tshark [argus]=argus-server [ra]=argus-client [hydra]=hydra
   [sshd]=openssh-server [nfdump]=nfdump [tcpreplay]=tcpreplay [nft]=nftables [iptables]=iptables [ip]=iproute2
-  [dig]=dnsutils [curl]=curl [python3]=python3 [flock]=util-linux
+  [dig]=dnsutils [curl]=curl [python3]=python3 [flock]=util-linux [capsh]=libcap2-bin
 )
 missing=()
 for cmd in "${!need[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("${need[$cmd]}")
 done
+# Libraries (no command to look for): libpcap for live capture (slips -i).
+ldconfig -p 2>/dev/null | grep -q 'libpcap\.so\.0\.8' || missing+=(libpcap0.8)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "test.sh: installing ${missing[*]}"

@@ -1,6 +1,7 @@
 using SlipsP2P.Core;
 using SlipsP2P.Ingest.Flows;
 using SlipsP2P.Ingest.Packets;
+using SlipsP2P.Ingest.Pcap;
 
 namespace SlipsP2P.Ingest.Live;
 
@@ -84,6 +85,7 @@ public sealed class LiveCaptureSource : IEventSource
         var statsEvery = TimeSpan.FromSeconds(_options.Capture.StatsInterval);
         long nextProgress = _time.GetTimestamp() + (long)(statsEvery.TotalSeconds * _time.TimestampFrequency);
         Task<bool>? pending = null;
+        Task? tick = null;
         bool stopping = false;
         _capture.Start();
         try
@@ -120,10 +122,12 @@ public sealed class LiveCaptureSource : IEventSource
                 pending ??= reader.WaitToReadAsync(CancellationToken.None).AsTask();
                 if (!pending.IsCompleted)
                 {
-                    var tick = Task.Delay(IdleTick, _time, stopping ? CancellationToken.None : cancellationToken);
+                    // One tick timer at a time, kept while batches win the race, so a busy link does not pile up timers.
+                    tick ??= Task.Delay(IdleTick, _time, stopping ? CancellationToken.None : cancellationToken);
                     if (await Task.WhenAny(pending, tick) == tick)
                     {
-                        // Quiet: the wall clock finishes the flows whose time is up, as new packets would.
+                        // The queue is empty: the wall clock finishes the flows whose time is up, as new packets would.
+                        tick = null;
                         table.Advance(_time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0);
                         continue;
                     }
@@ -160,7 +164,7 @@ public sealed class LiveCaptureSource : IEventSource
                     break;
                 case DecodeStatus.Arp:
                     table.Advance(ts);
-                    counting.OnEvent(ArpRecordOf(ref packet, ts, number));
+                    counting.OnEvent(PcapSource.ArpRecordOf(ref packet, ts, number));
                     break;
                 case DecodeStatus.Truncated:
                     table.Advance(ts);
@@ -178,17 +182,6 @@ public sealed class LiveCaptureSource : IEventSource
 
         Interlocked.Add(ref _analysed, batch.Count);
     }
-
-    private static ArpRecord ArpRecordOf(ref DecodedPacket p, double ts, long number) => new()
-    {
-        Timestamp = ts,
-        Source = p.Source,
-        Destination = p.Destination,
-        Operation = p.ArpOperation,
-        SourceMac = DecodedPacket.FormatMac(p.ArpSenderMac),
-        DestinationMac = DecodedPacket.FormatMac(p.ArpTargetMac),
-        SourceLine = number,
-    };
 
     public void Dispose() => _capture.Dispose();
 
