@@ -25,6 +25,12 @@ if (args.Length > 0 && args[0] == "--detection-cpu")
         breakdown: args.Length > 2 && args[2] == "breakdown");
 }
 
+if (args.Length > 1 && args[0] == "--detection-memory")
+{
+    // Live heap of the detection state per detector after whole captures: -- --detection-memory PCAP [PCAP...]
+    return DetectionMemory.Report(args[1..], Console.Out);
+}
+
 if (args.Length > 1 && args[0] == "--loop")
 {
     // For a profiler (dotnet-trace collect -- ... --loop detection 20): one workload over and over.

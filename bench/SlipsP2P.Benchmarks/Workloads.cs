@@ -157,6 +157,15 @@ public sealed class Workloads
         var sink = new CountingSink();
         var table = new FlowTable(_options, sink) { ComputeFlowIds = false };
         using var reader = CaptureReader.Open(new MemoryStream(Pcap, writable: false), "generated");
+        Assemble(reader, table);
+        return sink.Count;
+    }
+
+    /// <summary>Reads, decodes and assembles every packet of <paramref name="reader"/> into <paramref name="table"/>, then flushes it.</summary>
+    public static void Assemble(CaptureReader reader, FlowTable table)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(table);
         var frame = default(CapturedFrame);
         var packet = default(DecodedPacket);
         while (true)
@@ -169,7 +178,6 @@ public sealed class Workloads
         }
 
         table.Flush();
-        return sink.Count;
     }
 
     /// <summary>Runs every record of the capture through a fresh detection pipeline with every built-in detector.</summary>

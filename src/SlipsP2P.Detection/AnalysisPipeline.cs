@@ -112,6 +112,17 @@ public sealed class AnalysisPipeline : IEventSink
         set => _profiler.KeepFrozenSummaries = value;
     }
 
+    /// <summary>
+    /// Whether per-window profile summaries and tuple letters are built for <see cref="Profiles"/> and
+    /// <see cref="Tuples"/> (on by default). Off, profiles are only counted: detection does not need them, and the
+    /// per-tuple letters are most of what a long input's memory grows with.
+    /// </summary>
+    public bool BuildSummaries
+    {
+        get => _profiler.BuildSummaries;
+        set => _profiler.BuildSummaries = value;
+    }
+
     /// <summary>Counters so far.</summary>
     public PipelineStats Stats
     {

@@ -118,6 +118,7 @@ internal static class Analysis
         }
 
         pipeline.KeepSummaries = request.NoDetection || request.PrintTuples; // only -D and -p print past windows
+        pipeline.BuildSummaries = pipeline.KeepSummaries; // nothing else reads profile summaries and tuple letters
         // Threat intelligence: its load problems (one line per file), and for non-stop input a feed refresher.
         var ti = FeedRefresh.Of(pipeline);
         if (ti is not null) foreach (var w in ti.Source.Current.LoadWarnings) stderr.WriteLine("slips: warning: " + w);

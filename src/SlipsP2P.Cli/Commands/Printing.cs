@@ -25,6 +25,7 @@ internal static class Printing
 
         var p = pipeline.Stats;
         stdout.WriteLine(string.Format(inv, "Profiles: {0:N0}. Evidence: {1:N0}. Alerts: {2:N0}.", p.Profiles, counter.Evidence, counter.Alerts));
+        if (p.Dropped > 0) stdout.WriteLine(string.Format(inv, "State caps: {0:N0} keys, values or records not tracked (memory bounds).", p.Dropped));
         foreach (var (attacker, types) in counter.TypesByAttacker.OrderBy(k => k.Key))
         {
             string alerted = counter.AlertsByProfile.TryGetValue(attacker, out var n) ? string.Format(inv, " ({0} alert{1})", n, n == 1 ? "" : "s") : "";

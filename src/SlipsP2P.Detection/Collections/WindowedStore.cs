@@ -11,6 +11,8 @@ public sealed class WindowedStore<TKey, TState>
     private readonly Dictionary<int, Dictionary<TKey, TState>> _windows = new();
     private readonly Func<TState> _create;
     private readonly int _maxKeysPerWindow;
+    private int _lastWindow = int.MinValue;
+    private Dictionary<TKey, TState>? _last;
 
     /// <summary>Creates a store making new state with <paramref name="create"/>, at most <paramref name="maxKeysPerWindow"/> keys per window.</summary>
     public WindowedStore(Func<TState> create, int maxKeysPerWindow)
@@ -30,10 +32,18 @@ public sealed class WindowedStore<TKey, TState>
     /// <summary>The state of <paramref name="key"/> in <paramref name="window"/>, created when missing; null when the window is full.</summary>
     public TState? GetOrCreate(int window, TKey key)
     {
-        if (!_windows.TryGetValue(window, out var map))
+        // Nearly every call is for the current window: its map is kept at hand.
+        var map = window == _lastWindow ? _last! : null;
+        if (map is null)
         {
-            map = new Dictionary<TKey, TState>();
-            _windows[window] = map;
+            if (!_windows.TryGetValue(window, out map))
+            {
+                map = new Dictionary<TKey, TState>();
+                _windows[window] = map;
+            }
+
+            _lastWindow = window;
+            _last = map;
         }
 
         if (map.TryGetValue(key, out var state)) return state;
@@ -73,6 +83,12 @@ public sealed class WindowedStore<TKey, TState>
 
         if (old is null) return 0;
         foreach (var w in old) _windows.Remove(w);
+        if (_lastWindow < window)
+        {
+            _lastWindow = int.MinValue;
+            _last = null;
+        }
+
         return old.Count;
     }
 }

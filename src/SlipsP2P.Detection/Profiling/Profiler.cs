@@ -53,6 +53,13 @@ public sealed class Profiler
     /// </summary>
     public bool KeepFrozenSummaries { get; set; } = true;
 
+    /// <summary>
+    /// Whether per-window profile counters, distinct destinations and tuple letters are built at all (on by default).
+    /// Off, only the profiles are counted: <see cref="Profiles"/> and <see cref="Tuples"/> stay empty, and the
+    /// per-tuple state (most of the profiler's memory on a busy network) is never made.
+    /// </summary>
+    public bool BuildSummaries { get; set; } = true;
+
     /// <summary>Distinct profiles seen (an IP seen as a flow source, or as a destination with direction All).</summary>
     public long ProfileCount => _profiles.Count + _profiles.Dropped;
 
@@ -71,6 +78,13 @@ public sealed class Profiler
     public void OnFlow(FlowRecord flow, int window)
     {
         ArgumentNullException.ThrowIfNull(flow);
+        if (!BuildSummaries)
+        {
+            if (!flow.Source.IsNone) _profiles.Add(flow.Source);
+            if (_options.AnalysisDirection == AnalysisDirection.All && !flow.Destination.IsNone && !flow.Destination.IsSpecial) _profiles.Add(flow.Destination);
+            return;
+        }
+
         if (!flow.Source.IsNone)
         {
             _profiles.Add(flow.Source);

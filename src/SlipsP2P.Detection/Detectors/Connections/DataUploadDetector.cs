@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SlipsP2P.Detection.Collections;
 using SlipsP2P.Detection.Detectors.FlowAlerts;
 
@@ -12,7 +13,7 @@ namespace SlipsP2P.Detection.Detectors.Connections;
 public sealed class DataUploadDetector : HeuristicDetector
 {
     private const double MegaByte = 1024 * 1024;
-    private readonly WindowedStore<(IpAddr Src, IpAddr Dst), State> _store = new(() => new State(), 200_000);
+    private readonly WindowedValues<(IpAddr Src, IpAddr Dst), State> _store = new(200_000);
 
     public override string Name => "data_upload";
 
@@ -28,13 +29,13 @@ public sealed class DataUploadDetector : HeuristicDetector
             return;
         }
 
-        var state = _store.GetOrCreate(ctx.TimeWindow, (flow.Source, flow.Destination));
-        if (state is null || state.Reported) return;
+        ref var state = ref _store.GetOrAdd(ctx.TimeWindow, (flow.Source, flow.Destination), out _);
+        if (Unsafe.IsNullRef(ref state) || state.Reported) return;
         state.Bytes += flow.SourceBytes;
-        state.Uids.Add(flow.Uid);
+        state.AddUid(flow.Uid);
         if (state.Bytes < opts.DataUploadMegabytes * MegaByte) return;
         state.Reported = true;
-        Raise(flow, ctx, state.Bytes, state.Uids.Snapshot(), "in one time window");
+        Raise(flow, ctx, state.Bytes, state.Uids(), "in one time window");
     }
 
     public override void EvictBefore(int window) => _store.EvictBefore(window);
@@ -60,10 +61,34 @@ public sealed class DataUploadDetector : HeuristicDetector
         });
     }
 
-    private sealed class State
+    /// <summary>One (source, destination) pair in one window, held in the store itself.</summary>
+    private struct State
     {
         public long Bytes;
         public bool Reported;
-        public UidList Uids = new();
+        private string? _oneUid;
+        private UidList? _uids;
+
+        public void AddUid(string uid)
+        {
+            if (string.IsNullOrEmpty(uid)) return;
+            if (_uids is null && _oneUid is null)
+            {
+                _oneUid = uid;
+                return;
+            }
+
+            if (_uids is null)
+            {
+                _uids = new UidList();
+                _uids.Add(_oneUid!);
+                _oneUid = null;
+            }
+
+            _uids.Add(uid);
+        }
+
+        public readonly IReadOnlyList<string> Uids() =>
+            _uids is not null ? _uids.Snapshot() : _oneUid is not null ? [_oneUid] : Array.Empty<string>();
     }
 }

@@ -35,7 +35,8 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
     /// <summary>Answers of one resolution checked for a connection.</summary>
     public const int MaxAnswers = 16;
 
-    private readonly TwoGenerationSet<(IpAddr, IpAddr)> _contacted = new(131072);
+    // Contacts before a lookup (a host re-resolving a name it talks to); contacts after it free the lookup directly.
+    private readonly TwoGenerationSet<(IpAddr, IpAddr)> _contacted = new(32768);
 
     // Waiting resolutions live in slots; each of their answers is a node in the chain of its (host, answer) key, so
     // that a connection frees every resolution it answers at once. The queue holds (slot, generation) in arrival

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace SlipsP2P.Detection.Detectors.Periodicity;
 
@@ -22,7 +23,8 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
     /// <summary>Tuples tracked at once; later new tuples are counted in <see cref="Dropped"/>.</summary>
     public const int MaxTuples = 262144;
 
-    private readonly Dictionary<TupleKey, TupleState> _tuples = new();
+    // Most tuples see one connection: its time and uid live in the entry, and the gap ring is made at the second.
+    private readonly Dictionary<TupleKey, Entry> _tuples = new();
 
     public string Name => "periodicity";
 
@@ -36,19 +38,34 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
         if (flow.Protocol is not (Protocol.Tcp or Protocol.Udp)) return;
         if (flow.Source.IsNone || !Addresses.IsScanTarget(flow.Destination)) return;
         var key = new TupleKey(flow.Source, flow.Destination, flow.DestinationPort, flow.Protocol);
-        if (!_tuples.TryGetValue(key, out var state))
+        if (_tuples.Count >= MaxTuples && !_tuples.ContainsKey(key))
         {
-            if (_tuples.Count >= MaxTuples)
-            {
-                Dropped++;
-                return;
-            }
+            Dropped++;
+            return;
+        }
 
+        ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(_tuples, key, out bool exists);
+        if (!exists || (entry.State is null && entry.Window != ctx.TimeWindow))
+        {
+            entry.Window = ctx.TimeWindow;
+            entry.First = flow.Timestamp;
+            entry.FirstUid = flow.Uid;
+            return;
+        }
+
+        var state = entry.State;
+        if (state is null)
+        {
             state = new TupleState();
-            _tuples[key] = state;
+            state.Reset(ctx.TimeWindow);
+            state.Add(entry.First);
+            state.AddUid(entry.FirstUid);
+            entry.State = state;
+            entry.FirstUid = "";
         }
 
         if (state.Window != ctx.TimeWindow) state.Reset(ctx.TimeWindow);
+        entry.Window = ctx.TimeWindow;
         if (!state.Add(flow.Timestamp)) return;
         state.AddUid(flow.Uid);
 
@@ -108,6 +125,18 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
     }
 
     public void EvictBefore(int window) => TupleStates.EvictBefore(_tuples, window);
+
+    /// <summary>A tuple's entry: its first connection until a second one makes the full state.</summary>
+    private struct Entry : IWindowedState
+    {
+        public int Window { get; set; }
+
+        public double First;
+
+        public string FirstUid;
+
+        public TupleState? State;
+    }
 
     /// <summary>
     /// One tuple in one window: connection count, last start, and a ring of recent gaps. Most tuples see one connection,

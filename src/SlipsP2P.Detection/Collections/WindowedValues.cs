@@ -1,0 +1,87 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace SlipsP2P.Detection.Collections;
+
+/// <summary>
+/// Per time window, per key state held as a struct in the dictionary itself (no object per key), evicted by window:
+/// the compact sibling of <see cref="WindowedStore{TKey, TState}"/> for detectors that keep a few numbers per key.
+/// </summary>
+public sealed class WindowedValues<TKey, TValue>
+    where TKey : notnull
+    where TValue : struct
+{
+    private readonly Dictionary<int, Dictionary<TKey, TValue>> _windows = new();
+    private readonly int _maxKeysPerWindow;
+    private int _lastWindow = int.MinValue;
+    private Dictionary<TKey, TValue>? _last;
+
+    /// <summary>Creates a store of at most <paramref name="maxKeysPerWindow"/> keys per window.</summary>
+    public WindowedValues(int maxKeysPerWindow)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxKeysPerWindow, 1);
+        _maxKeysPerWindow = maxKeysPerWindow;
+    }
+
+    /// <summary>Keys refused because a window was full.</summary>
+    public long Dropped { get; private set; }
+
+    /// <summary>Windows currently held.</summary>
+    public int WindowCount => _windows.Count;
+
+    /// <summary>
+    /// A reference to the value of <paramref name="key"/> in <paramref name="window"/>, added as default when missing
+    /// (<paramref name="added"/> true); a null reference (test with <see cref="Unsafe.IsNullRef{T}(ref readonly T)"/>)
+    /// when the window is full. The reference is valid until the next call that adds or evicts.
+    /// </summary>
+    public ref TValue GetOrAdd(int window, TKey key, out bool added)
+    {
+        var map = Map(window);
+        if (map.Count >= _maxKeysPerWindow)
+        {
+            ref var found = ref CollectionsMarshal.GetValueRefOrNullRef(map, key);
+            added = false;
+            if (Unsafe.IsNullRef(ref found)) Dropped++;
+            return ref found;
+        }
+
+        ref var value = ref CollectionsMarshal.GetValueRefOrAddDefault(map, key, out bool exists);
+        added = !exists;
+        return ref value;
+    }
+
+    /// <summary>Drops every window numbered below <paramref name="window"/>; returns how many were dropped.</summary>
+    public int EvictBefore(int window)
+    {
+        if (_windows.Count == 0) return 0;
+        int dropped = 0;
+        foreach (var w in _windows.Keys)
+        {
+            if (w >= window) continue;
+            _windows.Remove(w);
+            dropped++;
+        }
+
+        if (_lastWindow < window)
+        {
+            _lastWindow = int.MinValue;
+            _last = null;
+        }
+
+        return dropped;
+    }
+
+    private Dictionary<TKey, TValue> Map(int window)
+    {
+        if (window == _lastWindow && _last is not null) return _last;
+        if (!_windows.TryGetValue(window, out var map))
+        {
+            map = new Dictionary<TKey, TValue>();
+            _windows[window] = map;
+        }
+
+        _lastWindow = window;
+        _last = map;
+        return map;
+    }
+}
