@@ -87,6 +87,8 @@ public sealed class BackpressureTests
         var receiving = ReceiveAsync(sub, Count);
         await WaitForAsync(() => Task.FromResult(b.Router.Counters.InboundWaits > 0), "the receiver's read loop to wait for credits");
         bool publisherPaced = publishes.Any(p => !p.IsCompleted);
+        // While nothing verifies, what b holds is the budget plus at most one RPC (a's RPCs carry <= 64 publishes).
+        var held = await b.Router.GetSnapshotAsync(Ct).WaitAsync(s_step, Ct);
         verifying.Set();
         await Task.WhenAll(publishes).WaitAsync(s_step, Ct);
         await Task.WhenAny(receiving, Task.Delay(s_step, Ct)).WaitAsync(s_step * 2, Ct);
@@ -99,6 +101,7 @@ public sealed class BackpressureTests
         Assert.Equal(0, sub.Dropped);
         Assert.Equal(0, b.Router.Counters.Invalid);
         Assert.True(publisherPaced, "the publisher finished a 2 MB burst although the receiver verified nothing");
+        Assert.InRange(held.PendingVerification, 1, 32 + 64);
         Assert.True(a.Router.Counters.PublishWaits > 0, "no publish waited for queue capacity");
     }
 
