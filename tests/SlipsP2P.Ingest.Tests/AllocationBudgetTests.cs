@@ -77,7 +77,7 @@ public sealed class AllocationBudgetTests
     }
 
     /// <summary>Ethernet frames of <see cref="Flows"/> TCP connections exchanging data both ways, 10 µs apart.</summary>
-    private static byte[] SteadyCapture(int packets)
+    internal static byte[] SteadyCapture(int packets)
     {
         var frames = new byte[Flows * 2][];
         var payload = new byte[200];

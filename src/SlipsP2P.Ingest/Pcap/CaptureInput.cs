@@ -10,7 +10,10 @@ namespace SlipsP2P.Ingest.Pcap;
 /// </summary>
 /// <remarks>
 /// A memory-mapped view would save one copy, but needs unsafe code to expose the mapping as a span; the copy from
-/// the page cache costs far less than decoding, so the buffered window is used for every input.
+/// the page cache costs far less than decoding, so the buffered window is used for every input. Measured (issue 5): a
+/// sliding 64 MB MemoryMappedFile view over bench-200000.pcap cost more CPU than this buffer (1.90-2.17 s against
+/// 1.51-1.82 s user+sys for the whole analysis, 3 alternating runs) and 45 MB more peak RSS: the page faults on the
+/// mapping cost more than read() copying 1 MB at a time.
 /// </remarks>
 internal sealed class CaptureInput : IDisposable
 {
