@@ -234,6 +234,44 @@ public sealed class FlowFileFastPathTests
     }
 
     [Fact]
+    public void TryParseDateTime_RandomCalendarTimes_SameSecondsAsDateTime()
+    {
+        var random = new Random(9);
+        for (int i = 0; i < 20_000; i++)
+        {
+            var t = new DateTime(1, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddSeconds(random.NextDouble() * 315_537_897_599.0);
+            t = t.AddTicks(-(t.Ticks % TimeSpan.TicksPerSecond));
+            int micros = random.Next(1_000_000);
+            string zone = (i % 3) switch { 0 => "", 1 => "Z", _ => (random.Next(2) == 0 ? "+" : "-") + random.Next(15).ToString("00", CultureInfo.InvariantCulture) + "30" };
+            string text = t.ToString(i % 2 == 0 ? "yyyy'/'MM'/'dd HH':'mm':'ss" : "yyyy'-'MM'-'dd'T'HH':'mm':'ss", CultureInfo.InvariantCulture)
+                + "." + micros.ToString("000000", CultureInfo.InvariantCulture) + zone;
+            Assert.True(FieldText.TryParseDateTime(Encoding.ASCII.GetBytes(text), out double got), text);
+            int offsetMinutes = zone.Length == 5 ? (zone[0] == '-' ? -1 : 1) * ((int.Parse(zone[1..3], CultureInfo.InvariantCulture) * 60) + 30) : 0;
+            // Whole seconds in integers (exact), then the fraction and the zone as the parser adds them.
+            long wholeSeconds = (t.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerSecond;
+            double want = wholeSeconds + Fraction(micros) - (offsetMinutes * 60.0);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(want), BitConverter.DoubleToInt64Bits(got));
+        }
+
+        Assert.False(FieldText.TryParseDateTime("2021-02-29 00:00:00"u8, out _));
+        Assert.True(FieldText.TryParseDateTime("2020-02-29 23:59:60"u8, out double leap));
+        Assert.Equal(1583020799.0, leap);
+    }
+
+    /// <summary>The fraction as the parser sums it, digit by digit.</summary>
+    private static double Fraction(int micros)
+    {
+        double fraction = 0, scale = 0.1;
+        foreach (char c in micros.ToString("000000", CultureInfo.InvariantCulture))
+        {
+            fraction += (c - '0') * scale;
+            scale /= 10;
+        }
+
+        return fraction;
+    }
+
+    [Fact]
     public void StringCache_RepeatedAndSimilarValues_SameInstanceForTheSameTextAndTheRightTextAlways()
     {
         var cache = new StringCache();

@@ -10,8 +10,6 @@ namespace SlipsP2P.Ingest.FlowFiles;
 /// </summary>
 internal static class FieldText
 {
-    private const long UnixEpochTicks = 621_355_968_000_000_000L;
-
     /// <summary>Trims ASCII spaces and tabs on both sides.</summary>
     public static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> s)
     {
@@ -277,9 +275,23 @@ internal static class FieldText
             }
         }
 
-        long ticks = new DateTime(year, month, day, hour, minute, Math.Min(second, 59), DateTimeKind.Utc).Ticks;
-        unixSeconds = ((ticks - UnixEpochTicks) / (double)TimeSpan.TicksPerSecond) + fraction - (offsetMinutes * 60.0);
+        long seconds = (DaysFromCivil(year, month, day) * 86_400L) + (hour * 3600L) + (minute * 60L) + Math.Min(second, 59);
+        unixSeconds = seconds + fraction - (offsetMinutes * 60.0);
         return i == s.Length;
+    }
+
+    /// <summary>
+    /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's days_from_civil): the arithmetic that
+    /// a DateTime would do, without building one per line.
+    /// </summary>
+    internal static long DaysFromCivil(int year, int month, int day)
+    {
+        int y = month <= 2 ? year - 1 : year;
+        int era = (y >= 0 ? y : y - 399) / 400;
+        int yearOfEra = y - (era * 400);
+        int dayOfYear = ((153 * (month > 2 ? month - 3 : month + 9)) + 2) / 5 + day - 1;
+        int dayOfEra = (yearOfEra * 365) + (yearOfEra / 4) - (yearOfEra / 100) + dayOfYear;
+        return (era * 146_097L) + dayOfEra - 719_468;
     }
 
     private static bool Digits(ReadOnlySpan<byte> s, int at, int count, out int value)
