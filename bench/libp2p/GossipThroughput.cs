@@ -67,6 +67,7 @@ internal static class GossipThroughput
             cpuUsPerMessage = Math.Round(cpu.TotalMicroseconds / Math.Max(1, delivered), 1),
             wrongSize = Interlocked.Read(ref wrongSize),
             publishWaits = publisher.Pubsub.Counters.PublishWaits,
+            sendDropped = publisher.Pubsub.Counters.SendDroppedMessages,
             inboundWaits = receiver.Pubsub.Counters.InboundWaits,
             load = Measure.LoadAverage(),
         });

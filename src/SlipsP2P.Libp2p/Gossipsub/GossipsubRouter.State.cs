@@ -600,7 +600,12 @@ public sealed partial class GossipsubRouter
             rpc.Control = control;
         }
 
-        if (!rpc.IsEmpty && _peers.ContainsKey(peer) && !_sender.TrySend(peer, rpc)) Log.SendFailed(_logger, peer);
+        if (!rpc.IsEmpty && _peers.ContainsKey(peer) && !_sender.TrySend(peer, rpc))
+        {
+            Interlocked.Increment(ref Counters._sendDroppedRpcs);
+            Interlocked.Add(ref Counters._sendDroppedMessages, rpc.Publish.Count);
+            Log.SendFailed(_logger, peer);
+        }
         o.Reset();
     }
 

@@ -47,6 +47,8 @@ public sealed class GossipsubCounters
     internal long _eventsProcessed;
     internal long _inboundWaits;
     internal long _publishWaits;
+    internal long _sendDroppedRpcs;
+    internal long _sendDroppedMessages;
 
     /// <summary>Messages delivered to local subscriptions.</summary>
     public long Delivered => Interlocked.Read(ref _delivered);
@@ -80,4 +82,10 @@ public sealed class GossipsubCounters
 
     /// <summary>Times a local publish waited for the pending-publish budget.</summary>
     public long PublishWaits => Interlocked.Read(ref _publishWaits);
+
+    /// <summary>RPCs the sender refused (peer gone or its write queue full): dropped, as go and js drop them.</summary>
+    public long SendDroppedRpcs => Interlocked.Read(ref _sendDroppedRpcs);
+
+    /// <summary>Messages inside <see cref="SendDroppedRpcs"/>.</summary>
+    public long SendDroppedMessages => Interlocked.Read(ref _sendDroppedMessages);
 }

@@ -37,6 +37,12 @@ public sealed class PubsubStreamSender : IPubsubPeerSender, IAsyncDisposable
     private long _droppedRpcs;
     private long _droppedMessages;
 
+    /// <summary>
+    /// Default time a peer's congested queue may make no write progress before publishes stop waiting for it. Long
+    /// enough for a live peer verifying a full budget on a crowded machine (2 s was not, at load 50).
+    /// </summary>
+    public static readonly TimeSpan DefaultStallTimeout = TimeSpan.FromSeconds(10);
+
     /// <summary>Default bound of one peer's write queue in bytes.</summary>
     public const long DefaultMaxQueuedBytes = 4 * 1024 * 1024;
 
@@ -44,7 +50,7 @@ public sealed class PubsubStreamSender : IPubsubPeerSender, IAsyncDisposable
     /// <param name="maxRpcSize">Largest inbound frame accepted (the router's MaxRpcSize).</param>
     /// <param name="queueCapacity">RPCs queued per peer before sends fail (the router then counts the peer as slow).</param>
     public PubsubStreamSender(int maxRpcSize = RpcFraming.DefaultMaxRpcSize, int queueCapacity = 4096)
-        : this(maxRpcSize, queueCapacity, DefaultMaxQueuedBytes, TimeSpan.FromSeconds(2), null)
+        : this(maxRpcSize, queueCapacity, DefaultMaxQueuedBytes, DefaultStallTimeout, null)
     {
     }
 
@@ -203,8 +209,9 @@ public sealed class PubsubStreamSender : IPubsubPeerSender, IAsyncDisposable
 
     private sealed class PeerWriter : IDisposable
     {
-        // Flush at least every this many bytes so that the queue's byte count (and waiting publishers) move on.
-        private const int MaxBatchBytes = 1024 * 1024;
+        // Flush at least every this many bytes, so that progress (the queue's byte count, the stall clock) is seen
+        // every 256 KiB the peer reads rather than once per megabyte.
+        private const int MaxBatchBytes = 256 * 1024;
         private readonly PubsubStreamSender _owner;
         private readonly Channel<(PubsubRpc Rpc, int Size)> _queue;
         private readonly Stream _stream;
