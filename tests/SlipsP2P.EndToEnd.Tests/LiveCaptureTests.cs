@@ -111,6 +111,24 @@ public sealed class LiveCaptureTests
         run.DeleteOutput();
     }
 
+    [Theory]
+    [InlineData("-F|icmp|-f|samples/scan.pcap", "-F and --duration go with -i IFACE")]
+    [InlineData("--duration|5|-f|samples/scan.pcap", "-F and --duration go with -i IFACE")]
+    [InlineData("-i|lo|-f|samples/scan.pcap", "give either -f PATH or -i IFACE, not both")]
+    [InlineData("-i|lo|--duration|0", "--duration must be a positive number of seconds")]
+    public void LiveCapture_FlagsMisused_ExitsTwoNamingTheRule(string arguments, string expected)
+    {
+        CliRunner.EnsureBuilt();
+        string outDir = CliRunner.NewTempDirectory("live-usage");
+
+        var (exit, _, stderr) = Requires.Run(CliRunner.SlipsPath, CliRunner.JoinArguments([.. arguments.Split('|'), "-o", outDir]), s_step,
+            workingDirectory: Requires.RepoRoot);
+
+        Assert.True(exit == 2, $"exit {exit}, want 2: {stderr}");
+        Assert.Contains(expected, stderr, StringComparison.Ordinal);
+        Directory.Delete(outDir, recursive: true);
+    }
+
     [Fact]
     public void LiveCapture_NoSuchInterface_ExitsOneWithOneLine() =>
         AssertRefused("live-noif", "slipsnoif0", "slipsnoif0: no such interface", slips => (slips[0], slips[1..]));
