@@ -42,6 +42,7 @@ internal static class DetectionMemory
         var sink = new NullAlerts();
         var pipeline = detectors is null ? new AnalysisPipeline(options, sink) : new AnalysisPipeline(options, sink, detectors);
         pipeline.KeepSummaries = false;
+        pipeline.BuildSummaries = false; // as the CLI runs without -D/-p
         for (int i = 0; i < records.Length; i++) pipeline.OnEvent(records[i]);
         long after = GC.GetTotalMemory(forceFullCollection: true);
         GC.KeepAlive(pipeline);
