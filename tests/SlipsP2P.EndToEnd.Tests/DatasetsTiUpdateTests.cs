@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using SlipsP2P.Testing;
 
 namespace SlipsP2P.EndToEnd.Tests;
@@ -17,48 +15,10 @@ public class DatasetsTiUpdateTests
         string dataset = Requires.Dataset("test5-mixed.binetflow");
         CliRunner.EnsureBuilt();
         string dir = CliRunner.NewTempDirectory("ti");
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        using var listener = new HttpListener();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        listener.Start();
-        int requests = 0, notModified = 0;
-        var serve = Task.Run(async () =>
-        {
-            while (listener.IsListening)
-            {
-                HttpListenerContext c;
-                try
-                {
-                    c = await listener.GetContextAsync();
-                }
-                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                {
-                    return;
-                }
-
-                Interlocked.Increment(ref requests);
-                if (c.Request.Headers["If-None-Match"] == "\"v1\"")
-                {
-                    Interlocked.Increment(ref notModified);
-                    c.Response.StatusCode = 304;
-                }
-                else
-                {
-                    // test5's busiest destination that is not in the shipped IoC files.
-                    byte[] body = "# test feed\n217.70.184.38\n"u8.ToArray();
-                    c.Response.Headers["ETag"] = "\"v1\"";
-                    await c.Response.OutputStream.WriteAsync(body);
-                }
-
-                c.Response.Close();
-            }
-        }, ct);
-
+        // test5's busiest destination that is not in the shipped IoC files.
+        await using var server = new FeedRefreshServer("# test feed\n217.70.184.38\n");
         string feeds = Path.Combine(dir, "feeds.csv");
-        await File.WriteAllTextAsync(feeds, $"http://127.0.0.1:{port}/feed.txt, critical, ['test']\n", ct);
+        await File.WriteAllTextAsync(feeds, $"{server.Url}, critical, ['test']\n", ct);
         string cache = Path.Combine(dir, "cache");
         string config = Path.Combine(dir, "slips.yaml");
         string yaml = await File.ReadAllTextAsync(Path.Combine(Requires.RepoRoot, "config", "slips.yaml"), ct);
@@ -72,10 +32,9 @@ public class DatasetsTiUpdateTests
         var second = Requires.Run(CliRunner.SlipsPath, $"ti update -c \"{config}\"", CliRunner.DefaultTimeout);
         Assert.True(second.ExitCode == 0, second.Stdout + second.Stderr);
         Assert.Contains("NotModified:", second.Stdout, StringComparison.Ordinal);
-        Assert.Equal(1, Volatile.Read(ref notModified));
+        Assert.Equal(1, server.NotModified);
 
-        listener.Stop();
-        await serve.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        await server.StopAsync();
         var third = Requires.Run(CliRunner.SlipsPath, $"ti update -c \"{config}\"", CliRunner.DefaultTimeout);
         Assert.Contains("using the cached copy", third.Stderr, StringComparison.Ordinal);
 

@@ -19,6 +19,7 @@ public sealed class ThreatIntelligenceDetector : IDetector
     private readonly IocSource _source;
     private readonly Dictionary<int, HashSet<(IpAddr, string, string)>> _reported = new();
     private readonly Dictionary<IpAddr, uint> _asnCache = new();
+    private readonly Dictionary<uint, string> _asnNames = new();
     private IocStore? _asnCacheStore;
 
     /// <summary>Creates the detector reading IoCs from <paramref name="source"/> (which may be refreshed meanwhile).</summary>
@@ -141,7 +142,13 @@ public sealed class ThreatIntelligenceDetector : IDetector
         }
 
         if (asn == 0 || !store.TryMatchAsn(asn, out var info)) return;
-        string name = "AS" + asn.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // Names of listed ASNs only, so the map is bounded by the IoC files; no string per flow.
+        if (!_asnNames.TryGetValue(asn, out var name))
+        {
+            name = "AS" + asn.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            _asnNames[asn] = name;
+        }
+
         if (!First(ctx, flow.Source, EvidenceTypes.ThreatIntelligenceBlacklistedAsn, name)) return;
         var e = Make(flow, EvidenceTypes.ThreatIntelligenceBlacklistedAsn, info, flow.Source, flow.Destination, name,
             $"Connection to IP: {flow.Destination} with blacklisted ASN: {name}. Source: {info.Source}. Description: {info.Description}.",
