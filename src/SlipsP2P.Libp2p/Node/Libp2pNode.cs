@@ -17,6 +17,7 @@ using SlipsP2P.Libp2p.Discovery;
 using SlipsP2P.Libp2p.Discovery.Kad;
 using SlipsP2P.Libp2p.Discovery.Mdns;
 using SlipsP2P.Libp2p.Gossipsub;
+using SlipsP2P.Libp2p.Gossipsub.Rpc;
 using SlipsP2P.Libp2p.Gossipsub.Streams;
 using SlipsP2P.Libp2p.Multiformats;
 using SlipsP2P.Libp2p.Multistream;
@@ -345,7 +346,12 @@ public sealed partial class Libp2pNode : IAsyncDisposable
             state.Connections.Remove(connection);
             last = state.Connections.Count == 0;
             if (last) _peers.Remove(peer);
-            else if (ReferenceEquals(state.PubsubConnection, connection)) other = state.Connections[0];
+            else if (state.PubsubConnection is null || ReferenceEquals(state.PubsubConnection, connection))
+            {
+                // Our pubsub stream lived on that connection, or never got set up (the host closed a duplicate
+                // connection under it): open it on the connection the host keeps.
+                other = Host.PreferredConnection(peer) ?? state.Connections[0];
+            }
         }
 
         if (last)
@@ -357,11 +363,11 @@ public sealed partial class Libp2pNode : IAsyncDisposable
         else if (other is not null && Volatile.Read(ref _state) == 1)
         {
             // Our pubsub stream died with that connection: open a new one on a surviving connection.
-            StartBackground(AttachPubsubAsync(peer, state, other));
+            StartBackground(AttachPubsubAsync(peer, state, other, reattach: true));
         }
     }
 
-    private async Task AttachPubsubAsync(PeerId peer, PeerState state, Libp2pConnection connection)
+    private async Task AttachPubsubAsync(PeerId peer, PeerState state, Libp2pConnection connection, bool reattach = false)
     {
         try
         {
@@ -374,7 +380,24 @@ public sealed partial class Libp2pNode : IAsyncDisposable
                 return;
             }
 
-            lock (_sync) state.PubsubConnection = connection;
+            // The router greets a peer with our subscriptions only when it first learns of it; a stream that replaces
+            // one lost with its connection (possibly before that greeting got through) repeats it (pubsub README: the
+            // subscriptions are sent at the start of every new stream).
+            if (reattach) await WriteSubscriptionsAsync(stream, linked.Token).ConfigureAwait(false);
+            lock (_sync)
+            {
+                // A duplicate connection closed while this stream was being opened, and another attach took over on
+                // the kept connection: that one must stay the writer.
+                var current = state.PubsubConnection;
+                if (connection.IsClosed || (current is not null && !ReferenceEquals(current, connection) && !current.IsClosed))
+                {
+                    stream.Reset();
+                    return;
+                }
+
+                state.PubsubConnection = connection;
+            }
+
             IPAddress? ip = connection.RemoteAddress.TryGetTcpTarget(out _, out _, out var addr) ? addr : null;
             _sender.AttachOutbound(peer, protocol, stream.Output.AsStream(), connection.Direction == ConnectionDirection.Outbound, ip);
         }
@@ -387,6 +410,16 @@ public sealed partial class Libp2pNode : IAsyncDisposable
         {
             state.Ready.TrySetResult();
         }
+    }
+
+    private async Task WriteSubscriptionsAsync(Libp2pStream stream, CancellationToken cancellationToken)
+    {
+        var hello = new PubsubRpc();
+        foreach (var topic in _subscriptions.Keys) hello.Subscriptions.Add(new SubOpts { Subscribe = true, Topic = topic });
+        if (hello.IsEmpty) return;
+        var frame = new byte[RpcFraming.GetFramedLength(hello)];
+        RpcFraming.WriteFrame(hello, frame);
+        await stream.Output.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task HandlePubsubInboundAsync(Libp2pStream stream, CancellationToken cancellationToken)

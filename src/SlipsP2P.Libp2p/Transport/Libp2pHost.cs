@@ -182,12 +182,13 @@ public sealed partial class Libp2pHost : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(address);
         var expected = address.PeerId;
         if (expected == PeerId) throw new ArgumentException("refusing to dial ourselves", nameof(address));
-        if (expected is not null)
-        {
-            var existing = Connections.GetConnections(expected);
-            if (existing.Count > 0) return existing[0];
-        }
+        if (expected is null) return await DialNewAsync(address, null, cancellationToken).ConfigureAwait(false);
+        if (PreferredConnection(expected) is { } existing) return existing;
+        return await DialJoinedAsync(address, expected, cancellationToken).ConfigureAwait(false);
+    }
 
+    private async Task<Libp2pConnection> DialNewAsync(Multiaddr address, PeerId? expected, CancellationToken cancellationToken)
+    {
         if (!address.TryGetTcpTarget(out string host, out int port, out _))
         {
             throw new ArgumentException($"cannot dial '{address}': only /ip4|ip6|dns|dns4|dns6/<host>/tcp/<port>[/p2p/<id>] is supported", nameof(address));
@@ -223,13 +224,13 @@ public sealed partial class Libp2pHost : IAsyncDisposable
                 await transport.DisposeAsync().ConfigureAwait(false);
                 throw;
             }
-
-            return connection;
         }
         finally
         {
             Connections.Complete(connection, null);
         }
+
+        return KeepOne(connection);
     }
 
     /// <summary>
@@ -246,30 +247,29 @@ public sealed partial class Libp2pHost : IAsyncDisposable
         try
         {
             connection = await UpgradeCoreAsync(transport, direction, remoteAddress, null, expectedRemote, owner, null, cancellationToken).ConfigureAwait(false);
-            return connection;
         }
         finally
         {
             Connections.Complete(connection, null);
         }
+
+        return KeepOne(connection);
     }
 
     /// <summary>Opens a stream to a connected peer (dial first); negotiates the first protocol it accepts.</summary>
     public Task<Libp2pStream> NewStreamAsync(PeerId peer, IReadOnlyList<string> protocols, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(peer);
-        var connections = Connections.GetConnections(peer);
-        if (connections.Count == 0) throw new InvalidOperationException($"not connected to {peer}");
-        return connections[0].OpenStreamAsync(protocols, cancellationToken);
+        var connection = PreferredConnection(peer) ?? throw new InvalidOperationException($"not connected to {peer}");
+        return connection.OpenStreamAsync(protocols, cancellationToken);
     }
 
     /// <summary>libp2p ping to a connected peer.</summary>
     public Task<TimeSpan> PingAsync(PeerId peer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(peer);
-        var connections = Connections.GetConnections(peer);
-        if (connections.Count == 0) throw new InvalidOperationException($"not connected to {peer}");
-        return connections[0].PingAsync(cancellationToken);
+        var connection = PreferredConnection(peer) ?? throw new InvalidOperationException($"not connected to {peer}");
+        return connection.PingAsync(cancellationToken);
     }
 
     /// <summary>Sends identify push to every connected peer that supports it (after protocols change).</summary>
@@ -362,6 +362,8 @@ public sealed partial class Libp2pHost : IAsyncDisposable
         {
             Connections.Complete(connection, ip);
         }
+
+        if (connection is not null) KeepOne(connection);
     }
 
     private async Task<Libp2pConnection> UpgradeCoreAsync(IDuplexPipe raw, ConnectionDirection direction, Multiaddr remote, Multiaddr? local,
