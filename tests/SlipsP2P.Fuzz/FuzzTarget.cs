@@ -52,6 +52,7 @@ public static class FuzzTargets
         new("gossipsub", "length-prefixed gossipsub RPCs (frames, RPC, messages, control, PX peers; round trip)", Libp2pTargets.Gossipsub),
         new("identify", "an identify message protobuf", Libp2pTargets.Identify),
         new("kad", "a Kademlia DHT message protobuf", Libp2pTargets.Kad),
+        new("peer-record", "a signed peer record envelope (RFC 0002/0003) as carried by gossipsub PX", Libp2pTargets.PeerRecord),
         new("mdns", "an mDNS packet (DnsMessage) and the peer addresses extracted from it", Libp2pTargets.Mdns),
     ];
 

@@ -4,6 +4,7 @@ using SlipsP2P.Ingest.Packets;
 using SlipsP2P.Ingest.Pcap;
 using SlipsP2P.Ingest.Synthetic;
 using SlipsP2P.Libp2p.Crypto;
+using SlipsP2P.Libp2p.Discovery;
 using SlipsP2P.Libp2p.Discovery.Kad;
 using SlipsP2P.Libp2p.Discovery.Mdns;
 using SlipsP2P.Libp2p.Gossipsub.Rpc;
@@ -116,6 +117,9 @@ public static class Seeds
 
             case "tls":
                 seeds.Add(ClientHello("example.com"));
+                break;
+            case "peer-record":
+                seeds.Add(SignedPeerRecord.Seal(key, 1, [addr, addr6]));
                 break;
             case "mdns":
                 seeds.Add(MdnsMessages.CreateQuery().ToArray());

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using SlipsP2P.Libp2p.Crypto;
+using SlipsP2P.Libp2p.Discovery;
 using SlipsP2P.Libp2p.Discovery.Kad;
 using SlipsP2P.Libp2p.Discovery.Mdns;
 using SlipsP2P.Libp2p.Gossipsub.Rpc;
@@ -222,6 +223,13 @@ public static class Libp2pTargets
         if (DnsMessage.TryRead(input, out var message, out _) != OperationStatus.Done) return;
         MdnsMessages.IsServiceQuery(message);
         MdnsMessages.ExtractPeerAddresses(message);
+    }
+
+    /// <summary>A signed peer record envelope (gossipsub PX); an opened record must name the key that signed it.</summary>
+    public static void PeerRecord(ReadOnlySpan<byte> input)
+    {
+        if (SignedPeerRecord.TryOpen(input, out var record) != OperationStatus.Done) return;
+        if (record is null || record.Addresses.Count > SignedPeerRecord.MaxAddresses) throw new FuzzInvariantException("an opened record is null or over its address bound");
     }
 
     private static byte[] Encode(PubsubRpc rpc)
