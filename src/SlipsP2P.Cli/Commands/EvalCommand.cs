@@ -30,7 +30,7 @@ internal static class EvalCommand
         new("datasets:test16-malicious-zeek-dir", false, [EvidenceTypes.ArpOutsideLocalnet, EvidenceTypes.UnsolicitedArp], ""),
         new("datasets:test8-malicious.pcap", false, [EvidenceTypes.ArpScan], ""),
         new("datasets:test5-mixed.binetflow", false, [EvidenceTypes.ThreatIntelligenceToBlacklistedIp, EvidenceTypes.LongConnection], ""),
-        new("datasets:test7-malicious.pcap", false, [EvidenceTypes.HorizontalPortScan], "telnet scanning; LOGIN needs Zeek login.log"),
+        new("datasets:test7-malicious.pcap", false, [EvidenceTypes.HorizontalPortScan], "telnet scan: no session reaches a login prompt, so no LOGIN"),
         new("datasets:test13-malicious-dhcpscan-zeek-dir", false, [EvidenceTypes.DhcpScan], ""),
         new("datasets:test12-icmp-portscan.pcap", false, [EvidenceTypes.IcmpAddressScan], ""),
         new("datasets:test3-mixed.binetflow", false, [EvidenceTypes.HorizontalPortScan], ""),
