@@ -98,10 +98,10 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
     /// <summary>The median of the recent gaps and the share of them within the tolerance; true when periodic.</summary>
     internal static bool Judge(TupleState state, DetectorOptions o, out double period, out double fraction)
     {
-        Span<double> gaps = stackalloc double[MaxGaps];
-        int count = state.CopyGaps(gaps);
-        gaps = gaps[..count];
-        gaps.Sort();
+        // The state keeps its gaps sorted as they come, so no sort is needed here (this runs for every flow of a busy,
+        // not periodic tuple).
+        ReadOnlySpan<double> gaps = state.SortedGaps;
+        int count = gaps.Length;
         period = count % 2 == 1 ? gaps[count / 2] : (gaps[(count / 2) - 1] + gaps[count / 2]) / 2;
         fraction = 0;
         if (count == 0 || !(period >= o.PeriodicityMinPeriod) || period <= 0) return false;
@@ -145,6 +145,7 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
     internal sealed class TupleState : IWindowedState
     {
         private double[]? _gaps;
+        private double[]? _sorted;
         private int _next;
         private double _last = double.NaN;
         private string _firstUid = "";
@@ -178,6 +179,9 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
                 double gap = timestamp - _last;
                 if (gap < 0) return false;
                 _gaps ??= new double[MaxGaps];
+                _sorted ??= new double[MaxGaps];
+                if (GapCount == MaxGaps) RemoveSorted(_gaps[_next]);
+                InsertSorted(gap);
                 _gaps[_next] = gap;
                 _next = (_next + 1) % MaxGaps;
                 if (GapCount < MaxGaps) GapCount++;
@@ -211,11 +215,26 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
         public string[] UidSnapshot() =>
             _uids is { Count: > 0 } ? _uids.ToArray() : _firstUid.Length > 0 ? [_firstUid] : [];
 
-        public int CopyGaps(Span<double> destination)
+        /// <summary>The gaps in the ring, in ascending order.</summary>
+        public ReadOnlySpan<double> SortedGaps => _sorted is null ? default : _sorted.AsSpan(0, GapCount);
+
+        private void InsertSorted(double gap)
         {
-            if (_gaps is null) return 0;
-            _gaps.AsSpan(0, GapCount).CopyTo(destination);
-            return GapCount;
+            // GapCount gaps are in _sorted (one fewer when a full ring just removed its oldest).
+            int n = GapCount == MaxGaps ? MaxGaps - 1 : GapCount;
+            var sorted = _sorted.AsSpan(0, n + 1);
+            int at = sorted[..n].BinarySearch(gap);
+            if (at < 0) at = ~at;
+            sorted[at..n].CopyTo(sorted[(at + 1)..]);
+            sorted[at] = gap;
+        }
+
+        private void RemoveSorted(double gap)
+        {
+            var sorted = _sorted.AsSpan(0, MaxGaps);
+            int at = sorted.BinarySearch(gap);
+            if (at < 0) return; // cannot happen: every gap in the ring is in the sorted copy
+            sorted[(at + 1)..].CopyTo(sorted[at..]);
         }
     }
 }
