@@ -100,7 +100,7 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
     {
         // The state keeps its gaps sorted as they come, so no sort is needed here (this runs for every flow of a busy,
         // not periodic tuple).
-        ReadOnlySpan<double> gaps = state.SortedGaps;
+        ReadOnlySpan<double> gaps = state.SortedGaps();
         int count = gaps.Length;
         period = count % 2 == 1 ? gaps[count / 2] : (gaps[(count / 2) - 1] + gaps[count / 2]) / 2;
         fraction = 0;
@@ -179,9 +179,12 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
                 double gap = timestamp - _last;
                 if (gap < 0) return false;
                 _gaps ??= new double[MaxGaps];
-                _sorted ??= new double[MaxGaps];
-                if (GapCount == MaxGaps) RemoveSorted(_gaps[_next]);
-                InsertSorted(gap);
+                if (_sorted is not null)
+                {
+                    if (GapCount == MaxGaps) RemoveSorted(_gaps[_next]);
+                    InsertSorted(gap);
+                }
+
                 _gaps[_next] = gap;
                 _next = (_next + 1) % MaxGaps;
                 if (GapCount < MaxGaps) GapCount++;
@@ -215,14 +218,28 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
         public string[] UidSnapshot() =>
             _uids is { Count: > 0 } ? _uids.ToArray() : _firstUid.Length > 0 ? [_firstUid] : [];
 
-        /// <summary>The gaps in the ring, in ascending order.</summary>
-        public ReadOnlySpan<double> SortedGaps => _sorted is null ? default : _sorted.AsSpan(0, GapCount);
+        /// <summary>
+        /// The gaps in the ring, in ascending order. The sorted copy is made (one sort) the first time it is asked for,
+        /// which only tuples with enough connections to be judged reach, and kept up to date from then on.
+        /// </summary>
+        public ReadOnlySpan<double> SortedGaps()
+        {
+            if (_sorted is null)
+            {
+                if (_gaps is null) return default;
+                _sorted = new double[MaxGaps];
+                _gaps.AsSpan(0, GapCount).CopyTo(_sorted);
+                _sorted.AsSpan(0, GapCount).Sort();
+            }
+
+            return _sorted.AsSpan(0, GapCount);
+        }
 
         private void InsertSorted(double gap)
         {
             // GapCount gaps are in _sorted (one fewer when a full ring just removed its oldest).
             int n = GapCount == MaxGaps ? MaxGaps - 1 : GapCount;
-            var sorted = _sorted.AsSpan(0, n + 1);
+            var sorted = _sorted!.AsSpan(0, n + 1);
             int at = sorted[..n].BinarySearch(gap);
             if (at < 0) at = ~at;
             sorted[at..n].CopyTo(sorted[(at + 1)..]);
@@ -231,7 +248,7 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
 
         private void RemoveSorted(double gap)
         {
-            var sorted = _sorted.AsSpan(0, MaxGaps);
+            var sorted = _sorted!.AsSpan(0, MaxGaps);
             int at = sorted.BinarySearch(gap);
             if (at < 0) return; // cannot happen: every gap in the ring is in the sorted copy
             sorted[(at + 1)..].CopyTo(sorted[at..]);
