@@ -186,15 +186,21 @@ public sealed class LiveCaptureTests
         return null;
     }
 
-    /// <summary>A small generated capture with a vertical and a horizontal scan, made once per test run.</summary>
+    /// <summary>
+    /// A small generated capture with a vertical and a horizontal scan. The generator is deterministic, so one copy in
+    /// the temp folder serves every run (made under another name and moved into place, so a crash leaves no half file).
+    /// </summary>
     private static string GeneratedCapture() => s_capture.Value;
 
     private static readonly Lazy<string> s_capture = new(() =>
     {
-        string path = Path.Combine(CliRunner.NewTempDirectory("live-pcap"), "replay.pcap");
+        string path = Path.Combine(Path.GetTempPath(), "slips-e2e-live-replay-seed7-20000.pcap");
+        if (File.Exists(path)) return path;
+        string partial = path + "." + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         var (exit, stdout, stderr) = Requires.Run(CliRunner.SlipsPath,
-            CliRunner.JoinArguments(["tools", "gen-pcap", "-o", path, "--seed", "7", "--packets", "20000", "--scan-ports", "200", "--scan-hosts", "50"]), s_step);
+            CliRunner.JoinArguments(["tools", "gen-pcap", "-o", partial, "--seed", "7", "--packets", "20000", "--scan-ports", "200", "--scan-hosts", "50"]), s_step);
         Assert.True(exit == 0, $"gen-pcap exited {exit}: {stdout}{stderr}");
+        File.Move(partial, path, overwrite: true);
         return path;
     });
 
