@@ -9,7 +9,9 @@
 // other, as it does for any closed connection.
 //
 // The connection that loses is drained, not cut: no new stream goes to it (PreferredConnection skips it), and it closes
-// once its last stream has ended, at the latest after DuplicateGrace, so that a stream in use finishes its exchange.
+// once its last stream has ended, so that a stream in use finishes its exchange. A long-lived stream (a pubsub stream
+// the node opened on it before the choice) keeps it open until that stream ends: closing it under the node after a
+// grace period lost pubsub state with the stream sender being reworked, so there is no forced close.
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using SlipsP2P.Libp2p.Crypto;
@@ -19,9 +21,6 @@ namespace SlipsP2P.Libp2p.Transport;
 
 public sealed partial class Libp2pHost
 {
-    /// <summary>How long a superseded duplicate connection may keep its open streams before it is closed anyway.</summary>
-    internal static readonly TimeSpan DuplicateGrace = TimeSpan.FromSeconds(10);
-
     private static readonly TimeSpan s_drainPoll = TimeSpan.FromMilliseconds(50);
     private readonly ConcurrentDictionary<PeerId, Task<Libp2pConnection>> _pendingDials = new();
     private readonly ConcurrentDictionary<long, byte> _superseded = new();
@@ -142,11 +141,10 @@ public sealed partial class Libp2pHost
 
     private async Task DrainAsync(Libp2pConnection connection)
     {
-        long start = TimeProvider.GetTimestamp();
         try
         {
             using var timer = new PeriodicTimer(s_drainPoll, TimeProvider);
-            while (!connection.IsClosed && connection.Session.IdleSinceTimestamp is null && TimeProvider.GetElapsedTime(start) < DuplicateGrace)
+            while (!connection.IsClosed && connection.Session.IdleSinceTimestamp is null)
             {
                 await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false);
             }
