@@ -5,25 +5,9 @@ using SlipsP2P.Libp2p.Node;
 
 namespace SlipsP2P.Libp2p.Tests.Node;
 
-public sealed class NodeTests : IAsyncLifetime
+public sealed class NodeTests() : NodeTestBase("node")
 {
     private static readonly TimeSpan s_step = TimeSpan.FromSeconds(20);
-    private readonly List<Libp2pNode> _nodes = [];
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "slips-node-tests-" + Guid.NewGuid().ToString("N"));
-
-    public ValueTask InitializeAsync()
-    {
-        Directory.CreateDirectory(_dir);
-        return ValueTask.CompletedTask;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var n in _nodes) await n.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
-        Directory.Delete(_dir, recursive: true);
-    }
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private async Task<NodeProbe> StartAsync(Action<Libp2pNodeOptions>? configure = null)
     {
@@ -31,7 +15,7 @@ public sealed class NodeTests : IAsyncLifetime
         options.Topics.Add("slips/test/1");
         configure?.Invoke(options);
         var node = new Libp2pNode(options);
-        _nodes.Add(node);
+        Track(node);
         var probe = new NodeProbe(node);
         await node.StartAsync(Ct).WaitAsync(s_step, Ct);
         return probe;
@@ -67,7 +51,7 @@ public sealed class NodeTests : IAsyncLifetime
     [Fact]
     public async Task StopAsync_PeerStops_OtherSeesDisconnectedAndSavesPeerStore()
     {
-        string store = Path.Combine(_dir, "peers.json");
+        string store = Path.Combine(Folder, "peers.json");
         var a = await StartAsync(o => o.PeerStorePath = store);
         var b = await StartAsync(o => o.DialAddresses.Add(a.Node.Addresses[0]));
         await a.WaitUntilAsync(p => p.Connected.Contains(b.Node.PeerId), s_step, "a connected to b");
@@ -93,7 +77,7 @@ public sealed class NodeTests : IAsyncLifetime
     [Fact]
     public async Task StartAsync_BadBootstrapLine_ReportsFileAndLine()
     {
-        string folder = Path.Combine(_dir, "bootstrap");
+        string folder = Path.Combine(Folder, "bootstrap");
         Directory.CreateDirectory(folder);
         await File.WriteAllTextAsync(Path.Combine(folder, "peers.txt"), "# peers\n/ip4/127.0.0.1/tcp/notaport/p2p/x\n", Ct);
         var a = await StartAsync(o => o.BootstrapPath = folder);
@@ -105,7 +89,7 @@ public sealed class NodeTests : IAsyncLifetime
     [Fact]
     public void LoadOrCreate_MissingFile_CreatesOwnerOnlyKeyThatReloadsToSamePeer()
     {
-        string path = Path.Combine(_dir, "sub", "node.key");
+        string path = Path.Combine(Folder, "sub", "node.key");
         PeerId first;
         using (var key = NodeKeyFile.LoadOrCreate(path, out bool created))
         {
@@ -125,7 +109,7 @@ public sealed class NodeTests : IAsyncLifetime
     [Fact]
     public void LoadOrCreate_CorruptFile_ThrowsNamingFile()
     {
-        string path = Path.Combine(_dir, "bad.key");
+        string path = Path.Combine(Folder, "bad.key");
         File.WriteAllBytes(path, [0x08, 0x01, 0x12, 0x40, 1, 2, 3]);
         var ex = Assert.Throws<KeyFileException>(() => NodeKeyFile.LoadOrCreate(path, out _));
         Assert.Contains(path, ex.Message, StringComparison.Ordinal);
@@ -134,7 +118,7 @@ public sealed class NodeTests : IAsyncLifetime
     [Fact]
     public void Constructor_CorruptKeyFile_ThrowsKeyFileException()
     {
-        string path = Path.Combine(_dir, "bad2.key");
+        string path = Path.Combine(Folder, "bad2.key");
         File.WriteAllText(path, "not a key at all");
         var options = new Libp2pNodeOptions { KeyFile = path };
         var ex = Assert.Throws<KeyFileException>(() => new Libp2pNode(options));

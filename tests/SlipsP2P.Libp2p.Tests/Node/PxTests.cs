@@ -12,26 +12,10 @@ namespace SlipsP2P.Libp2p.Tests.Node;
 /// answered by a PRUNE whose PX names C, and B dials C. B knows C's address only from its peer store and dials no
 /// stored peer on its own (TargetPeers 0, no DHT), so only the exchange can make it connect to C.
 /// </summary>
-public sealed class PxTests : IAsyncLifetime
+public sealed class PxTests() : NodeTestBase("px")
 {
     private const string Topic = "slips/px/1";
     private static readonly TimeSpan s_step = TimeSpan.FromSeconds(30);
-    private readonly List<Libp2pNode> _nodes = [];
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "slips-px-tests-" + Guid.NewGuid().ToString("N"));
-
-    public ValueTask InitializeAsync()
-    {
-        Directory.CreateDirectory(_dir);
-        return ValueTask.CompletedTask;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var n in _nodes) await n.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
-        Directory.Delete(_dir, recursive: true);
-    }
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task Prune_PeerExchangeFromPeerAboveThreshold_PrunedNodeDialsCandidate()
@@ -92,7 +76,7 @@ public sealed class PxTests : IAsyncLifetime
     // A peer store file that holds C's listen addresses.
     private string StoreKnowing(NodeProbe c)
     {
-        string path = Path.Combine(_dir, Guid.NewGuid().ToString("N") + ".json");
+        string path = Path.Combine(Folder, Guid.NewGuid().ToString("N") + ".json");
         var store = new PeerStore(path);
         var bare = new List<Multiaddr>();
         foreach (var a in c.Node.Addresses) bare.Add(a.WithoutPeerId());
@@ -112,7 +96,7 @@ public sealed class PxTests : IAsyncLifetime
         options.TargetPeers = 0;   // explicit dials only: no stored or discovered peer is dialed on its own
         configure(options);
         var node = new Libp2pNode(options);
-        _nodes.Add(node);
+        Track(node);
         var probe = new NodeProbe(node);
         await node.StartAsync(Ct).WaitAsync(s_step, Ct);
         return probe;
