@@ -21,22 +21,13 @@ if [ "${#need[@]}" -gt 0 ]; then
 fi
 PATH="$PATH:/usr/sbin"
 
-# Build the Release CLI once, then time a private copy of it: the ./slips launcher rebuilds whenever a source file
-# is newer than its build, and a rebuild inside a timed run (another engineer saving a file) once showed up as
-# "30 s of CPU on the Zeek path".
-# SLIPS_BIN=DIR times an already published build instead (dotnet publish src/SlipsP2P.Cli -c Release -o DIR).
-bin_from="${SLIPS_BIN:-}"
-if [ -z "$bin_from" ]; then "$home/slips" --help >/dev/null; bin_from="$home/.slips-build"; fi
-rm -rf "$work/bin"; cp -r "$bin_from" "$work/bin"
-export SLIPS_HOME="$home"
-slips=(dotnet "$work/bin/slips.dll")
+# shellcheck source=bench/common.sh
+source "$home/bench/common.sh"
+bench_build "$work/bin"
 
 pcap="$work/bench-$packets.pcap"
-if [ ! -f "$pcap" ]; then
-  echo "generating $pcap ..." >&2
-  "${slips[@]}" tools gen-pcap --seed 1 --packets "$packets" -o "$pcap" > "$work/gen.json"
-fi
-npk=$(python3 -c "import json;print(json.load(open('$work/gen.json'))['packets'])")
+bench_capture "$packets" "$pcap"
+npk=$(python3 -c "import json;print(json.load(open('$pcap.json'))['packets'])")
 
 # measure NAME COMMAND...: runs once to warm the page cache, then timed; appends "name wall cpu rss" to results.
 results="$work/results.txt"; : > "$results"
@@ -60,7 +51,7 @@ flows=$(awk '/into .* flows/ {for(i=1;i<=NF;i++) if ($i=="into") {gsub(",","",$(
 
 # Correctness: the generated scans are found.
 # The tables are printed either way; the exit code says whether the alerts were the expected ones.
-if python3 - "$work/gen.json" "$out/alerts.json" <<'PY'
+if python3 - "$pcap.json" "$out/alerts.json" <<'PY'
 import json, sys
 gen = json.load(open(sys.argv[1]))
 found = set()
@@ -98,7 +89,7 @@ awk '{w[$1]=$2} END { printf "\nslips vs argus: %.2fx faster; slips vs tcpdump r
 # Memory bounded by the traffic's state, not its length: the same mix, one tenth as long.
 tenth=$((packets / 10))
 small="$work/bench-$tenth.pcap"
-[ -f "$small" ] || "${slips[@]}" tools gen-pcap --seed 1 --packets "$tenth" -o "$small" > "$work/gen-tenth.json"
+bench_capture "$tenth" "$small"
 measure slips-tenth "${slips[@]}" -f "$small" -o "$work/out-tenth" --no-progress
 awk -v t="$tenth" -v p="$npk" '{r[$1]=$4} END { g = 100 * (r["slips"] / r["slips-tenth"] - 1);
   printf "memory: peak RSS %.0f MB on %d packets, %.0f MB on ~%d packets: %+.0f%% for 10x the traffic (target < +50%%)\n", r["slips-tenth"], t, r["slips"], p, g }' "$results"

@@ -18,20 +18,14 @@ if [ ! -x /usr/bin/time ]; then
   else echo "memory.sh: /usr/bin/time missing (apt-get install time)" >&2; exit 1; fi
 fi
 
-bin_from="${SLIPS_BIN:-}"
-if [ -z "$bin_from" ]; then "$home/slips" --help >/dev/null; bin_from="$home/.slips-build"; fi
-bin="$work/memory-bin"
-rm -rf "$bin"; cp -r "$bin_from" "$bin"
-export SLIPS_HOME="$home"
-slips=(dotnet "$bin/slips.dll")
+# shellcheck source=bench/common.sh
+source "$home/bench/common.sh"
+bench_build "$work/memory-bin"
 
 # run N: analyses the N-packet capture; prints "rss_mb cpu_s dropped".
 run() {
   local n="$1" pcap="$work/bench-$1.pcap" out="$work/memory-out-$1"
-  if [ ! -f "$pcap" ]; then
-    echo "generating $pcap ..." >&2
-    "${slips[@]}" tools gen-pcap --seed 1 --packets "$n" -o "$pcap" > "$work/gen-$n.json"
-  fi
+  bench_capture "$n" "$pcap"
   rm -rf "$out"
   if ! /usr/bin/time -v -o "$work/memory-time-$n.txt" "${slips[@]}" -f "$pcap" -o "$out" --no-progress > "$work/memory-$n.out" 2> "$work/memory-$n.err"; then
     echo "memory.sh: slips failed on $pcap:" >&2; tail -5 "$work/memory-$n.err" >&2; exit 1

@@ -11,18 +11,12 @@ work="${3:-/tmp/slips-bench}"
 mkdir -p "$work"
 [ -x /usr/bin/time ] || { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q time >/dev/null; } || { echo "workers.sh: /usr/bin/time missing" >&2; exit 1; }
 
-# A private copy of the Release build, so that a rebuild by the launcher cannot land inside a timed run (see e2e.sh).
-bin_from="${SLIPS_BIN:-}"
-if [ -z "$bin_from" ]; then "$home/slips" --help >/dev/null; bin_from="$home/.slips-build"; fi
-rm -rf "$work/bin-workers"; cp -r "$bin_from" "$work/bin-workers"
-export SLIPS_HOME="$home"
-slips=(dotnet "$work/bin-workers/slips.dll")
+# shellcheck source=bench/common.sh
+source "$home/bench/common.sh"
+bench_build "$work/bin-workers"
 
 pcap="$work/bench-$packets.pcap"
-if [ ! -f "$pcap" ]; then
-  echo "generating $pcap ..." >&2
-  "${slips[@]}" tools gen-pcap --seed 1 --packets "$packets" -o "$pcap" > "$work/gen-$packets.json"
-fi
+bench_capture "$packets" "$pcap"
 
 results="$work/workers-results.txt"; : > "$results"
 run() {

@@ -1,0 +1,23 @@
+# Sourced by the bench scripts (after they set $home): the build they time and the capture they time it on.
+
+# bench_build DIR: copies the Release build into DIR and sets the slips command array to run that copy. The ./slips
+# launcher rebuilds whenever a source file is newer than its build, and a rebuild inside a timed run (someone saving a
+# file) once showed up as "30 s of CPU on the Zeek path". SLIPS_BIN=DIR times an already published build instead
+# (dotnet publish src/SlipsP2P.Cli -c Release -o DIR).
+bench_build() {
+  local dest="$1" from="${SLIPS_BIN:-}"
+  if [ -z "$from" ]; then "$home/slips" --help >/dev/null; from="$home/.slips-build"; fi
+  rm -rf "$dest"; cp -r "$from" "$dest"
+  export SLIPS_HOME="$home"
+  slips=(dotnet "$dest/slips.dll")
+}
+
+# bench_capture PACKETS PCAP: makes the generated capture (deterministic from the seed) unless it and its summary
+# (PCAP.json: packets, flows, what the generator put in) are already there.
+bench_capture() {
+  local packets="$1" pcap="$2"
+  if [ ! -f "$pcap" ] || [ ! -s "$pcap.json" ]; then
+    echo "generating $pcap ..." >&2
+    "${slips[@]}" tools gen-pcap --seed 1 --packets "$packets" -o "$pcap" > "$pcap.json"
+  fi
+}
