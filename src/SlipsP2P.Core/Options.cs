@@ -114,6 +114,12 @@ public sealed class DetectorOptions
     /// <summary>[periodicity.min_period] seconds; shorter periods are bursts, not beacons.</summary>
     public double PeriodicityMinPeriod { get; set; } = 1.0;
 
+    /// <summary>
+    /// [periodicity.ignore_ports] destination ports whose traffic is periodic by design and never judged: DNS lookups
+    /// to a resolver (53), NTP (123), mDNS (5353). A client's regular lookups are not a C&amp;C channel.
+    /// </summary>
+    public ISet<int> PeriodicityIgnorePorts { get; } = new HashSet<int> { 53, 123, 5353 };
+
     /// <summary>[markov.models_dir] directory of behavioural models (*.json); empty for no Markov detection (Slips' -m).</summary>
     public string MarkovModelsDirectory { get; set; } = "";
 

@@ -118,6 +118,13 @@ internal static class ConfigKeys
             (o, v) => o.Detectors.PeriodicityMinFraction = PositiveDouble(v), o => Num(o.Detectors.PeriodicityMinFraction)),
         new("periodicity.min_period", "seconds; a shorter median gap is a burst, not a beacon",
             (o, v) => o.Detectors.PeriodicityMinPeriod = PositiveDouble(v), o => Num(o.Detectors.PeriodicityMinPeriod)),
+        new("periodicity.ignore_ports", "destination ports that are periodic by design and never judged (DNS, NTP, mDNS)",
+            (o, v) =>
+            {
+                o.Detectors.PeriodicityIgnorePorts.Clear();
+                foreach (var p in SplitList(v)) o.Detectors.PeriodicityIgnorePorts.Add(Port(p));
+            },
+            o => "[" + string.Join(", ", o.Detectors.PeriodicityIgnorePorts.Order()) + "]"),
         new("markov.models_dir", "directory of behavioural Markov models (*.json, made by slips models train); empty for none (-m)",
             (o, v) => o.Detectors.MarkovModelsDirectory = v.Trim(), o => o.Detectors.MarkovModelsDirectory),
         new("markov.min_letters", "letters a tuple needs before it is compared with the models (-a)",
@@ -163,6 +170,10 @@ internal static class ConfigKeys
     private static int Int(string v) =>
         int.TryParse(v.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) && i > 0
             ? i : throw new FormatException($"expected a positive whole number, got '{v}'");
+
+    private static int Port(string v) =>
+        int.TryParse(v.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) && p is >= 0 and <= 65535
+            ? p : throw new FormatException($"expected a port number 0-65535, got '{v}'");
 
     private static bool Bool(string v) => v.Trim().ToLowerInvariant() switch
     {

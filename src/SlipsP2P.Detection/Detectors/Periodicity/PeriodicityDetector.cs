@@ -37,6 +37,7 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
         ArgumentNullException.ThrowIfNull(ctx);
         if (flow.Protocol is not (Protocol.Tcp or Protocol.Udp)) return;
         if (flow.Source.IsNone || !Addresses.IsScanTarget(flow.Destination)) return;
+        if (ctx.Detectors.PeriodicityIgnorePorts.Contains(flow.DestinationPort)) return;
         var key = new TupleKey(flow.Source, flow.Destination, flow.DestinationPort, flow.Protocol);
         if (_tuples.Count >= MaxTuples && !_tuples.ContainsKey(key))
         {
