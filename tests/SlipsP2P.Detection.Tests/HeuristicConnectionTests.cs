@@ -163,19 +163,6 @@ public class HeuristicConnectionTests
         Assert.Empty(Run(new PrivateIpFromOutsideDetector(), null,
             Flow("192.168.1.4", "192.168.1.5", 22, 1, established: true), Flow("45.1.2.3", "192.168.1.5", 22, 2)).Evidence);
 
-    private static DnsRecord Dns(string src, string query, double ts, ushort qtype = 1, int rcode = 0, params string[] answers) => new()
-    {
-        Source = Ip(src),
-        Destination = Ip("8.8.8.8"),
-        DestinationPort = 53,
-        Timestamp = ts,
-        Query = query,
-        QueryType = qtype,
-        ResponseCode = rcode,
-        Answers = answers,
-        Uid = "D" + ts.ToString(System.Globalization.CultureInfo.InvariantCulture),
-    };
-
     [Fact]
     public void ConnectionWithoutDns_Unresolved_InfoEvidence()
     {

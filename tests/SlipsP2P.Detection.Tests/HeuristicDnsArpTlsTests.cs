@@ -8,18 +8,6 @@ namespace SlipsP2P.Detection.Tests;
 
 public class HeuristicDnsArpTlsTests
 {
-    private static DnsRecord Dns(string src, string query, double ts, ushort qtype = 1, int rcode = 0, params string[] answers) => new()
-    {
-        Source = Ip(src),
-        Destination = Ip("8.8.8.8"),
-        DestinationPort = 53,
-        Timestamp = ts,
-        Query = query,
-        QueryType = qtype,
-        ResponseCode = rcode,
-        Answers = answers,
-    };
-
     private static DnsRecord[] Nx(int n) => [.. Enumerable.Range(0, n).Select(i => Dns("10.0.0.1", $"x{i}qwkj.com", 1 + i, rcode: 3))];
 
     [Fact]

@@ -27,6 +27,20 @@ internal static class TestFlows
 
     public static FlowRecord Icmp(string src, string dst, ushort type, double ts, Protocol proto = Protocol.Icmp) =>
         Flow(src, dst, 0, ts, proto, established: false, sport: type);
+
+    /// <summary>A lookup by <paramref name="src"/> to 8.8.8.8 with its answers; the uid comes from the time.</summary>
+    public static DnsRecord Dns(string src, string query, double ts, ushort qtype = 1, int rcode = 0, params string[] answers) => new()
+    {
+        Source = Ip(src),
+        Destination = Ip("8.8.8.8"),
+        DestinationPort = 53,
+        Timestamp = ts,
+        Query = query,
+        QueryType = qtype,
+        ResponseCode = rcode,
+        Answers = answers,
+        Uid = "D" + ts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 }
 
 /// <summary>An alert sink that keeps everything.</summary>
