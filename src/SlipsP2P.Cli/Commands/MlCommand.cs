@@ -85,17 +85,7 @@ internal static class MlCommand
                 $"held out by time: {testSet.Count} flows, malicious precision {testScore.Precision:0.000} recall {testScore.Recall:0.000}, " +
                 $"benign recall {testScore.BenignRecall:0.000}"),
         };
-        try
-        {
-            string? dir = Path.GetDirectoryName(Path.GetFullPath(output));
-            if (dir is not null) Directory.CreateDirectory(dir);
-            File.WriteAllText(output, described.ToJson() + "\n");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            stderr.WriteLine($"{me}: cannot write {output}: {e.Message}");
-            return ExitCodes.UsageError;
-        }
+        if (!OutputFile.TryWriteText(output, described.ToJson() + "\n", me, stderr)) return ExitCodes.UsageError;
 
         stdout.WriteLine($"model written to {output}");
         return ExitCodes.Ok;

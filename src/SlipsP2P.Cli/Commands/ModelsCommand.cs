@@ -151,17 +151,7 @@ internal static class ModelsCommand
         var model = new MarkovModel(label) { EvidenceType = normal ? "" : evidenceType };
         foreach (var s in strings) model.Train(s);
         model.CalibrateThreshold(strings, margin);
-        try
-        {
-            string? dir = Path.GetDirectoryName(Path.GetFullPath(output));
-            if (dir is not null) Directory.CreateDirectory(dir);
-            File.WriteAllText(output, model.ToJson() + "\n");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            stderr.WriteLine($"{me}: cannot write {output}: {e.Message}");
-            return ExitCodes.UsageError;
-        }
+        if (!OutputFile.TryWriteText(output, model.ToJson() + "\n", me, stderr)) return ExitCodes.UsageError;
 
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{output}: model '{label}' from {strings.Count} strings, threshold {MarkovModel.Format(model.Threshold)}{(normal ? " (normal: raises nothing)" : "")}"));
