@@ -27,12 +27,24 @@ internal sealed class LabProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The exit code once the process has ended; null while it runs.</summary>
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
     /// <summary>Standard error so far.</summary>
     public string Stderr
     {
         get
         {
             lock (_gate) return _stderr.ToString();
+        }
+    }
+
+    /// <summary>Standard output so far, as text.</summary>
+    public string Stdout
+    {
+        get
+        {
+            lock (_gate) return string.Join('\n', _lines);
         }
     }
 
@@ -109,10 +121,17 @@ internal sealed class LabProcess : IDisposable
     {
         if (_process.HasExited) return true;
         Requires.Run("kill", "-" + signal + " " + Id.ToString(CultureInfo.InvariantCulture), TimeSpan.FromSeconds(10));
+        return await WaitForExitAsync(grace, cancellationToken);
+    }
+
+    /// <summary>Waits for the process to end by itself; kills it when it has not after <paramref name="timeout"/>.</summary>
+    /// <returns>True when it ended by itself.</returns>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
         try
         {
             // WaitForExitAsync also waits for the redirected output to be read to its end.
-            await _process.WaitForExitAsync(cancellationToken).WaitAsync(grace, cancellationToken);
+            await _process.WaitForExitAsync(cancellationToken).WaitAsync(timeout, cancellationToken);
             return true;
         }
         catch (TimeoutException)

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Security.Cryptography;
 using System.Text.Json;
 using SlipsP2P.Core;
@@ -36,7 +34,7 @@ public sealed class LiveCaptureTests
 
         // Act: a SYN scan of 1000 ports from side A; then SIGTERM, which must flush the flows and exit 0.
         pair.RunOk("a", ["timeout", "90", "nmap", "-n", "-T4", "-sS", "-Pn", "--max-retries", "1", "-p", "1-1000", SideB]);
-        bool stopped = await slips.StopAsync("TERM", ct);
+        bool stopped = await slips.StopAsync("TERM", s_step, ct);
 
         // Assert
         var run = Result(slips, outDir);
@@ -63,7 +61,7 @@ public sealed class LiveCaptureTests
         using var slips = pair.StartSlips("b", ["-i", "eth0", "-o", outDir]);
         await WaitForCaptureAsync(slips, ct);
         string replay = pair.RunOk("a", ["tcpreplay", "-i", "eth0", "--pps", "4000", pcap]);
-        bool stopped = await slips.StopAsync("INT", ct);
+        bool stopped = await slips.StopAsync("INT", s_step, ct);
 
         var run = Result(slips, outDir);
         Assert.True(stopped && run.ExitCode == 0, "slips did not stop cleanly on SIGINT: " + run.Describe());
@@ -98,7 +96,7 @@ public sealed class LiveCaptureTests
         using var slips = pair.StartSlips("b", ["-i", "eth0", "-F", "icmp", "--duration", "20", "-o", outDir]);
         await WaitForCaptureAsync(slips, ct);
         pair.RunOk("a", ["tcpreplay", "-i", "eth0", "--pps", "20000", pcap]);
-        bool ended = await slips.WaitForExitAsync(ct);
+        bool ended = await slips.WaitForExitAsync(s_step, ct);
 
         var run = Result(slips, outDir);
         Assert.True(ended && run.ExitCode == 0, "slips did not end after --duration: " + run.Describe());
@@ -204,7 +202,7 @@ public sealed class LiveCaptureTests
         return path;
     });
 
-    private static async Task WaitForCaptureAsync(SlipsProcess slips, CancellationToken ct)
+    private static async Task WaitForCaptureAsync(LabProcess slips, CancellationToken ct)
     {
         // The node says so on stderr once the ring is open; until then packets would not be seen.
         var deadline = DateTime.UtcNow + s_step;
@@ -216,7 +214,7 @@ public sealed class LiveCaptureTests
         }
     }
 
-    private static CliResult Result(SlipsProcess slips, string outDir)
+    private static CliResult Result(LabProcess slips, string outDir)
     {
         string alerts = Path.Combine(outDir, "alerts.json");
         return new CliResult
@@ -283,8 +281,8 @@ public sealed class LiveCaptureTests
             return Task.FromResult(pair);
         }
 
-        public SlipsProcess StartSlips(string side, string[] arguments) =>
-            SlipsProcess.Start(["netns", "exec", _prefix + "-" + side, CliRunner.SlipsPath, "--no-progress", .. arguments]);
+        public LabProcess StartSlips(string side, string[] arguments) =>
+            LabProcess.Start("ip", ["netns", "exec", _prefix + "-" + side, CliRunner.SlipsPath, "--no-progress", .. arguments]);
 
         public string RunOk(string side, string[] command)
         {
@@ -294,96 +292,5 @@ public sealed class LiveCaptureTests
         }
 
         public void Dispose() => Requires.Run("bash", CliRunner.JoinArguments([_netns, "down", _prefix]), s_step);
-    }
-
-    /// <summary>
-    /// A <c>./slips -i</c> run inside a namespace (<c>ip netns exec</c> execs it, so the pid and exit code are slips'):
-    /// its output collected, a stop by signal to its own pid, and a kill on dispose if it is still running.
-    /// </summary>
-    private sealed class SlipsProcess : IDisposable
-    {
-        private readonly Process _process;
-        private readonly StringBuilder _stdout = new();
-        private readonly StringBuilder _stderr = new();
-        private readonly Lock _gate = new();
-
-        private SlipsProcess(Process process) => _process = process;
-
-        public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
-
-        public string Stdout
-        {
-            get
-            {
-                lock (_gate) return _stdout.ToString();
-            }
-        }
-
-        public string Stderr
-        {
-            get
-            {
-                lock (_gate) return _stderr.ToString();
-            }
-        }
-
-        public static SlipsProcess Start(string[] ipArguments)
-        {
-            var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (string a in ipArguments) psi.ArgumentList.Add(a);
-            var p = new SlipsProcess(new Process { StartInfo = psi });
-            p._process.OutputDataReceived += (_, e) => p.Append(p._stdout, e.Data);
-            p._process.ErrorDataReceived += (_, e) => p.Append(p._stderr, e.Data);
-            Assert.True(p._process.Start(), "could not start ip netns exec");
-            p._process.BeginOutputReadLine();
-            p._process.BeginErrorReadLine();
-            return p;
-        }
-
-        /// <summary>Sends SIGTERM or SIGINT and waits for the exit; false when it had to be killed.</summary>
-        public async Task<bool> StopAsync(string signal, CancellationToken ct)
-        {
-            if (ExitCode is null) Requires.Run("kill", $"-{signal} {_process.Id.ToString(CultureInfo.InvariantCulture)}", s_step);
-            return await WaitForExitAsync(ct);
-        }
-
-        /// <summary>Waits for the exit (and the end of its output); kills it and returns false after a long timeout.</summary>
-        public async Task<bool> WaitForExitAsync(CancellationToken ct)
-        {
-            try
-            {
-                await _process.WaitForExitAsync(ct).WaitAsync(s_step, ct);
-                return true;
-            }
-            catch (TimeoutException)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync(CancellationToken.None).WaitAsync(s_step, CancellationToken.None);
-                return false;
-            }
-        }
-
-        public void Dispose()
-        {
-            try
-            {
-                if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-            }
-            catch (InvalidOperationException)
-            {
-                // Already gone.
-            }
-
-            _process.Dispose();
-        }
-
-        private void Append(StringBuilder to, string? line)
-        {
-            if (line is null) return;
-            lock (_gate)
-            {
-                if (to.Length < 1 << 20) to.Append(line).Append('\n');
-            }
-        }
     }
 }
