@@ -73,9 +73,12 @@ public sealed class DialDedupTests : IAsyncLifetime
                 Task.Run(() => _high.DialAsync(AddressOf(_low, withPeerId), Ct), Ct)).WaitAsync(s_step, Ct);
 
             // Assert: each side ends with one connection, and it is the same TCP connection: the one _low dialed
-            // whenever _low dialed one that survived the upgrade (the smaller peer id wins).
-            await WaitUntilAsync(() => _low.Connections.GetConnections(_high.PeerId).Count == 1
-                && _high.Connections.GetConnections(_low.PeerId).Count == 1, $"round {round}: one connection on each side");
+            // whenever _low dialed one that survived the upgrade (the smaller peer id wins). Each DialAsync returns
+            // when its own outbound connection is up, possibly before the other side's dial has arrived as inbound:
+            // one connection each, both outbound, is that passing moment, so wait for the state to settle.
+            await WaitUntilAsync(() => _low.Connections.GetConnections(_high.PeerId) is [var l]
+                && _high.Connections.GetConnections(_low.PeerId) is [var h] && l.Direction != h.Direction,
+                $"round {round}: one shared connection on each side");
             var atLow = _low.Connections.GetConnections(_high.PeerId)[0];
             var atHigh = _high.Connections.GetConnections(_low.PeerId)[0];
             Assert.NotEqual(atLow.Direction, atHigh.Direction);
