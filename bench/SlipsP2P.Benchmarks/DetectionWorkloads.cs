@@ -2,112 +2,188 @@ using System.Diagnostics;
 using System.Globalization;
 using SlipsP2P.Core;
 using SlipsP2P.Detection;
+using SlipsP2P.Detection.Detectors;
 
 namespace SlipsP2P.Benchmarks;
 
 /// <summary>
-/// Detection cost measured in CPU time rather than wall time, so that the numbers mean something on a shared, loaded
-/// machine: <c>-- --detection-cpu [ROUNDS]</c>. Each round runs the generated capture's records through a pipeline with
-/// every built-in detector; the pipeline (ports list, IoC files) is built outside the timed part, and that cost is
-/// shown on its own line.
+/// Detection cost in the calling thread's CPU time rather than wall time, so that the numbers mean something on a
+/// shared, loaded machine: <c>-- --detection-cpu [ROUNDS]</c> and <c>-- --detection-breakdown [ROUNDS]</c>. Each round
+/// runs the generated capture's records through a fresh pipeline with every built-in detector, configured as
+/// <c>slips -f</c> runs it without -D/-p (no profile summaries); the pipeline (ports list, IoC files) is built outside
+/// the timed part, and that cost is shown on its own line. The median round is reported, with the fastest beside it.
 /// </summary>
 internal static class DetectionWorkloads
 {
-    public static int Report(int rounds, TextWriter output, bool breakdown = false)
+    public static int Report(int rounds, TextWriter output)
     {
         var w = Workloads.Shared;
-        var options = w.Options;
         NetEvent[] records = w.Records;
+        rounds = Math.Max(1, rounds);
 
         // Warm-up: JIT tiers, the detectors' tables at size.
-        for (int i = 0; i < 3; i++) RunOnce(options, records);
+        for (int i = 0; i < 3; i++) Run(Workloads.NewDetectionPipeline(w.Options, new Workloads.CountingAlerts()), records);
 
-        var process = Process.GetCurrentProcess();
-        long buildBytes = 0, runBytes = 0;
-        TimeSpan buildCpu = TimeSpan.Zero, runCpu = TimeSpan.Zero;
-        long evidence = 0;
+        long buildBytes = 0, buildNs = 0, runBytes = 0, evidence = 0;
+        var perRound = new double[rounds];
         for (int r = 0; r < rounds; r++)
         {
-            process.Refresh();
-            var cpu0 = process.TotalProcessorTime;
+            long cpu0 = ThreadCpu.Nanoseconds();
             long a0 = GC.GetAllocatedBytesForCurrentThread();
-            var alerts = new CountingAlerts();
-            var pipeline = new AnalysisPipeline(options, alerts);
+            var alerts = new Workloads.CountingAlerts();
+            var pipeline = Workloads.NewDetectionPipeline(w.Options, alerts);
             long a1 = GC.GetAllocatedBytesForCurrentThread();
-            process.Refresh();
-            var cpu1 = process.TotalProcessorTime;
-            for (int i = 0; i < records.Length; i++) pipeline.OnEvent(records[i]);
-            pipeline.Finish();
+            long cpu1 = ThreadCpu.Nanoseconds();
+            Run(pipeline, records);
             long a2 = GC.GetAllocatedBytesForCurrentThread();
-            process.Refresh();
-            var cpu2 = process.TotalProcessorTime;
+            long cpu2 = ThreadCpu.Nanoseconds();
             buildBytes += a1 - a0;
+            buildNs += cpu1 - cpu0;
             runBytes += a2 - a1;
-            buildCpu += cpu1 - cpu0;
-            runCpu += cpu2 - cpu1;
+            perRound[r] = (cpu2 - cpu1) / (double)w.FlowCount;
             evidence = alerts.Evidence;
         }
 
-        double flows = (double)w.FlowCount * rounds;
+        Array.Sort(perRound);
+        double median = perRound[rounds / 2];
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"detection: {w.FlowCount} flows, {records.Length} records, {evidence} evidence per round, {rounds} rounds"));
+            $"detection: {w.FlowCount} flows, {records.Length} records, {evidence} evidence per round, {rounds} rounds, {Clock()}"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  pipeline build: {buildBytes / (double)rounds / 1024:0} KiB, {buildCpu.TotalMilliseconds / rounds:0.0} ms CPU per build"));
+            $"  pipeline build: {buildBytes / (double)rounds / 1024:0} KiB, {buildNs / 1e6 / rounds:0.0} ms CPU per build"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  records:        {runBytes / flows:0.0} B/flow, {runCpu.TotalMilliseconds * 1000 / flows:0.000} us CPU/flow, {flows / runCpu.TotalSeconds:N0} flows per CPU second"));
-        if (breakdown) Breakdown(options, records, rounds, output);
+            $"  records:        {runBytes / ((double)w.FlowCount * rounds):0.0} B/flow, {median / 1000:0.000} us CPU/flow (median; fastest {perRound[0] / 1000:0.000}), {1e9 / median:N0} flows per CPU second"));
         return 0;
     }
 
-    /// <summary>Each detector alone in a pipeline, and the pipeline with none (whitelist, profiler, engine).</summary>
-    private static void Breakdown(AnalysisOptions options, NetEvent[] records, int rounds, TextWriter output)
+    /// <summary>
+    /// The whole pipeline with every detector timed inside it: each detector's share of the run, in ns of CPU per flow
+    /// of the capture (its share of the wall ticks spent in detectors, applied to the thread's CPU time), and what is
+    /// left for the pipeline itself (whitelist, windows, profiles, dispatch, evidence engine). The "(timer)" line is
+    /// the cost of the timing itself per detector call, measured on a detector that does nothing; each detector's line
+    /// includes it once per call it receives.
+    /// </summary>
+    public static int Breakdown(int rounds, TextWriter output)
     {
+        var w = Workloads.Shared;
+        NetEvent[] records = w.Records;
+        rounds = Math.Max(1, rounds);
+        var options = w.Options;
         int count = AnalysisPipeline.DefaultDetectors(options).Count;
-        var process = Process.GetCurrentProcess();
-        for (int d = -1; d < count; d++)
+        var ticks = new long[count + 1];
+        var calls = new long[count + 1];
+        long loopTicks = 0, cpuNs = 0, bytes = 0;
+        for (int r = -2; r < rounds; r++)
         {
-            string name = "(no detector)";
-            long bytes = 0;
-            TimeSpan cpu = TimeSpan.Zero;
-            for (int r = 0; r < rounds + 1; r++)
+            var timed = new List<TimedDetector>();
+            foreach (var d in AnalysisPipeline.DefaultDetectors(options)) timed.Add(new TimedDetector(d));
+            timed.Add(new TimedDetector(new IdleDetector()));
+            var pipeline = Workloads.NewDetectionPipeline(options, new Workloads.CountingAlerts(), timed);
+            long cpu0 = ThreadCpu.Nanoseconds();
+            long a0 = GC.GetAllocatedBytesForCurrentThread();
+            long t0 = Stopwatch.GetTimestamp();
+            Run(pipeline, records);
+            long t1 = Stopwatch.GetTimestamp();
+            long a1 = GC.GetAllocatedBytesForCurrentThread();
+            long cpu1 = ThreadCpu.Nanoseconds();
+            if (r < 0) continue; // warm-up
+            loopTicks += t1 - t0;
+            cpuNs += cpu1 - cpu0;
+            bytes += a1 - a0;
+            for (int i = 0; i < timed.Count; i++)
             {
-                var detectors = d < 0 ? [] : new[] { AnalysisPipeline.DefaultDetectors(options)[d] };
-                if (d >= 0) name = detectors[0].Name;
-                var pipeline = new AnalysisPipeline(options, new CountingAlerts(), detectors);
-                process.Refresh();
-                var cpu0 = process.TotalProcessorTime;
-                long a0 = GC.GetAllocatedBytesForCurrentThread();
-                for (int i = 0; i < records.Length; i++) pipeline.OnEvent(records[i]);
-                pipeline.Finish();
-                long a1 = GC.GetAllocatedBytesForCurrentThread();
-                process.Refresh();
-                if (r == 0) continue; // warm-up
-                bytes += a1 - a0;
-                cpu += process.TotalProcessorTime - cpu0;
+                ticks[i] += timed[i].Ticks;
+                calls[i] += timed[i].Calls;
             }
+        }
 
-            double flows = (double)Workloads.Shared.FlowCount * rounds;
+        double flows = (double)w.FlowCount * rounds;
+        double nsPerTick = cpuNs / (double)loopTicks;
+        double timerNsPerCall = ticks[count] * nsPerTick / Math.Max(1, calls[count]);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"detection breakdown: {w.FlowCount} flows, {records.Length} records, {rounds} rounds, {Clock()}; whole run {cpuNs / flows:0} ns CPU/flow, {bytes / flows:0.0} B/flow"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {"detector",-26} {"ns/flow",9} {"calls/flow",11}"));
+        long detectorTicks = 0;
+        var names = AnalysisPipeline.DefaultDetectors(options);
+        for (int i = 0; i < count; i++)
+        {
+            detectorTicks += ticks[i];
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {name,-26} {bytes / flows,8:0.0} B/flow {cpu.TotalMilliseconds * 1000 / flows,8:0.000} us CPU/flow"));
+                $"  {names[i].Name,-26} {ticks[i] * nsPerTick / flows,9:0.0} {calls[i] / flows,11:0.00}"));
+        }
+
+        detectorTicks += ticks[count];
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {"(timer, per call)",-26} {timerNsPerCall,9:0.0}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {"(pipeline itself)",-26} {(loopTicks - detectorTicks) * nsPerTick / flows,9:0.0}"));
+        return 0;
+    }
+
+    private static string Clock() => ThreadCpu.IsThreadClock ? "thread CPU time" : "process CPU time";
+
+    private static void Run(AnalysisPipeline pipeline, NetEvent[] records)
+    {
+        for (int i = 0; i < records.Length; i++) pipeline.OnEvent(records[i]);
+        pipeline.Finish();
+    }
+
+    /// <summary>Wall ticks spent in one detector, through the same interfaces the pipeline dispatches on.</summary>
+    private sealed class TimedDetector(IDetector inner) : IDetector
+    {
+        public long Ticks { get; private set; }
+
+        public long Calls { get; private set; }
+
+        public string Name => inner.Name;
+
+        public void OnFlow(FlowRecord flow, DetectionContext ctx)
+        {
+            long t = Stopwatch.GetTimestamp();
+            inner.OnFlow(flow, ctx);
+            Ticks += Stopwatch.GetTimestamp() - t;
+            Calls++;
+        }
+
+        public void OnRecord(NetEvent record, DetectionContext ctx)
+        {
+            long t = Stopwatch.GetTimestamp();
+            inner.OnRecord(record, ctx);
+            Ticks += Stopwatch.GetTimestamp() - t;
+            Calls++;
+        }
+
+        public void OnFinish(DetectionContext ctx)
+        {
+            long t = Stopwatch.GetTimestamp();
+            inner.OnFinish(ctx);
+            Ticks += Stopwatch.GetTimestamp() - t;
+        }
+
+        public void EvictBefore(int window)
+        {
+            long t = Stopwatch.GetTimestamp();
+            inner.EvictBefore(window);
+            Ticks += Stopwatch.GetTimestamp() - t;
         }
     }
 
-    private static long RunOnce(AnalysisOptions options, NetEvent[] records)
+    private sealed class IdleDetector : IDetector
     {
-        var alerts = new CountingAlerts();
-        var pipeline = new AnalysisPipeline(options, alerts);
-        for (int i = 0; i < records.Length; i++) pipeline.OnEvent(records[i]);
-        pipeline.Finish();
-        return alerts.Evidence;
-    }
+        public string Name => "idle";
 
-    private sealed class CountingAlerts : IAlertSink
-    {
-        public long Evidence { get; private set; }
+        public void OnFlow(FlowRecord flow, DetectionContext ctx)
+        {
+        }
 
-        public void OnEvidence(Evidence evidence) => Evidence++;
+        public void OnRecord(NetEvent record, DetectionContext ctx)
+        {
+        }
 
-        public void OnAlert(Alert alert)
+        public void OnFinish(DetectionContext ctx)
+        {
+        }
+
+        public void EvictBefore(int window)
         {
         }
     }

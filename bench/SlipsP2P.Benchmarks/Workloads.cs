@@ -180,11 +180,23 @@ public sealed class Workloads
         table.Flush();
     }
 
-    /// <summary>Runs every record of the capture through a fresh detection pipeline with every built-in detector.</summary>
+    /// <summary>
+    /// A detection pipeline as <c>slips -f</c> runs it without -D/-p: no per-window profile summaries or tuple
+    /// letters (only -D and -p print them), every built-in detector unless <paramref name="detectors"/> are given.
+    /// </summary>
+    public static AnalysisPipeline NewDetectionPipeline(AnalysisOptions options, IAlertSink sink, IEnumerable<SlipsP2P.Detection.Detectors.IDetector>? detectors = null)
+    {
+        var pipeline = detectors is null ? new AnalysisPipeline(options, sink) : new AnalysisPipeline(options, sink, detectors);
+        pipeline.KeepSummaries = false;
+        pipeline.BuildSummaries = false;
+        return pipeline;
+    }
+
+    /// <summary>Runs every record of the capture through a fresh detection pipeline with every built-in detector (as <see cref="NewDetectionPipeline"/>).</summary>
     public long Detect()
     {
         var alerts = new CountingAlerts();
-        var pipeline = new AnalysisPipeline(_options, alerts);
+        var pipeline = NewDetectionPipeline(_options, alerts);
         NetEvent[] records = Records;
         for (int i = 0; i < records.Length; i++) pipeline.OnEvent(records[i]);
         pipeline.Finish();
@@ -260,7 +272,8 @@ public sealed class Workloads
         }
     }
 
-    private sealed class CountingAlerts : IAlertSink
+    /// <summary>Counts evidence; alerts are dropped.</summary>
+    internal sealed class CountingAlerts : IAlertSink
     {
         public long Evidence { get; private set; }
 
