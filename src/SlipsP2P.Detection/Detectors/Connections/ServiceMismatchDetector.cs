@@ -1,4 +1,5 @@
 using SlipsP2P.Detection.Detectors.FlowAlerts;
+using SlipsP2P.Detection.Profiling;
 
 namespace SlipsP2P.Detection.Detectors.Connections;
 
@@ -12,8 +13,9 @@ public sealed class ServiceMismatchDetector : HeuristicDetector, IBoundedState
 {
     private const int MaxPending = 100_000;
 
-    private readonly TwoGenerationSet<string> _httpUids = new(65536);
-    private readonly TwoGenerationSet<string> _tlsUids = new(65536);
+    // Hashes of the uids, not the uid strings: these sets held 92,000 strings nothing else kept (5.9 MB, issue 5).
+    private readonly TwoGenerationSet<ulong> _httpUids = new(65536);
+    private readonly TwoGenerationSet<ulong> _tlsUids = new(65536);
     private readonly Queue<FlowRecord> _pending = new();
     private readonly HashSet<(IpAddr, IpAddr, ushort)> _reported = new();
 
@@ -28,8 +30,8 @@ public sealed class ServiceMismatchDetector : HeuristicDetector, IBoundedState
         ArgumentNullException.ThrowIfNull(ctx);
         if (record.Uid.Length > 0)
         {
-            if (record is HttpRecord) _httpUids.Add(record.Uid);
-            else if (record is TlsRecord) _tlsUids.Add(record.Uid);
+            if (record is HttpRecord) _httpUids.Add(KeyHash.Of(record.Uid));
+            else if (record is TlsRecord) _tlsUids.Add(KeyHash.Of(record.Uid));
         }
 
         Expire(record.Timestamp, ctx);
@@ -65,7 +67,7 @@ public sealed class ServiceMismatchDetector : HeuristicDetector, IBoundedState
         {
             var flow = _pending.Dequeue();
             bool port80 = flow.DestinationPort == 80;
-            if (flow.Uid.Length > 0 && (port80 ? _httpUids.Contains(flow.Uid) : _tlsUids.Contains(flow.Uid))) continue;
+            if (flow.Uid.Length > 0 && (port80 ? _httpUids : _tlsUids).Contains(KeyHash.Of(flow.Uid))) continue;
             if (_reported.Count > 100_000) _reported.Clear();
             if (!_reported.Add((flow.Source, flow.Destination, flow.DestinationPort))) continue;
             int window = ctx.Windows.Number(flow.Timestamp);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using SlipsP2P.Detection.Detectors.FlowAlerts;
+using SlipsP2P.Detection.Profiling;
 
 namespace SlipsP2P.Detection.Detectors.Dns;
 
@@ -36,7 +37,8 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
     public const int MaxAnswers = 16;
 
     // Contacts before a lookup (a host re-resolving a name it talks to); contacts after it free the lookup directly.
-    private readonly TwoGenerationSet<(IpAddr, IpAddr)> _contacted = new(32768);
+    // Hashes of the (host, address) pairs (8 bytes each instead of 32, issue 5); a collision only hides one lookup.
+    private readonly TwoGenerationSet<ulong> _contacted = new(32768);
 
     // Waiting resolutions live in slots; each of their answers is a node in the chain of its (host, answer) key, so
     // that a connection frees every resolution it answers at once. The queue holds (slot, generation) in arrival
@@ -73,7 +75,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         ArgumentNullException.ThrowIfNull(flow);
         ArgumentNullException.ThrowIfNull(ctx);
         var pair = (flow.Source, flow.Destination);
-        _contacted.Add(pair);
+        _contacted.Add(KeyHash.Of(flow.Source, flow.Destination));
         // Every waiting resolution of this host that named this address is answered by the connection.
         while (_live > 0 && _chains.TryGetValue(pair, out int node)) FreeSlot(_nodeSlot[node]);
         Expire(flow.Timestamp, ctx);
@@ -97,7 +99,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         {
             if (!IpAddr.TryParse(dns.Answers[i], out var ip)) continue;
             // A host already talking to one of the answers needs no new connection after the lookup.
-            if (_contacted.Contains((dns.Source, ip))) return;
+            if (_contacted.Contains(KeyHash.Of(dns.Source, ip))) return;
             if (answers[..k].IndexOf(ip) < 0) answers[k++] = ip;
         }
 
@@ -150,7 +152,9 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         // A window's summary is complete once no resolution of that window waits any longer.
         int waiting = _order.TryPeek(out var first) ? _slots[first.Slot].Window : ctx.TimeWindow;
         if (_summaries.Count > 0 && _oldestSummaryWindow < waiting) FlushSummaries(waiting, ctx);
-        if (_order.Count > (4 * _live) + 1024) Compact();
+        // Freed lookups stay queued until compacted: at most one per waiting one, so the queue's array stays near the
+        // live count (4x let it reach 262,144 entries on the 2M-packet generated capture, issue 5).
+        if (_order.Count > (2 * _live) + 1024) Compact();
     }
 
     private void Summarise(ref Slot s, DetectionContext ctx)
