@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json;
 using SlipsP2P.Core;
 using SlipsP2P.Ingest.Pcap;
 using SlipsP2P.Ingest.Synthetic;
@@ -14,8 +12,6 @@ namespace SlipsP2P.Ingest.Tests;
 /// </summary>
 public sealed class WorkersTests
 {
-    private static readonly JsonSerializerOptions s_json = new() { IncludeFields = false };
-
     [Fact]
     public void Compute_ReplyDirection_SameHashIpv4AndIpv6()
     {
@@ -199,29 +195,7 @@ public sealed class WorkersTests
             if (workers > 0) source.Workers = workers;
             var sink = new PcapCollectingSink();
             source.Run(sink, TestContext.Current.CancellationToken);
-            var text = new StringBuilder();
-            foreach (var e in sink.Events) text.Append(e.GetType().Name).Append(' ').Append(JsonSerializer.Serialize(e, e.GetType(), s_json)).Append('\n');
-            return (text.ToString(), source.Stats);
-        }
-    }
-
-    private sealed class ThrowingSink(int after) : IEventSink
-    {
-        private int _seen;
-
-        public void OnEvent(NetEvent record)
-        {
-            if (++_seen > after) throw new InvalidOperationException("sink failed");
-        }
-    }
-
-    private sealed class CancellingSink(CancellationTokenSource cts, int after) : IEventSink
-    {
-        private int _seen;
-
-        public void OnEvent(NetEvent record)
-        {
-            if (++_seen == after) cts.Cancel();
+            return (RecordText.Of(sink.Events), source.Stats);
         }
     }
 }

@@ -6,6 +6,7 @@ using SlipsP2P.Detection;
 using SlipsP2P.Ingest;
 using SlipsP2P.Ingest.Anonymization;
 using SlipsP2P.Ingest.Live;
+using SlipsP2P.Ingest.Workers;
 using SlipsP2P.Output.Alerts;
 using Spectre.Console;
 
@@ -132,7 +133,7 @@ internal static class Analysis
         try
         {
             if (source is LiveCaptureSource live) LiveRun.Run(live, sink, request.Duration, stderr);
-            else RunWithProgress(source, sink, request.NoProgress, stderr);
+            else RunWithProgress(Overlapped(source, options), sink, request.NoProgress, stderr);
         }
         catch (InputException e)
         {
@@ -164,6 +165,14 @@ internal static class Analysis
         if (source is LiveCaptureSource captured) LiveRun.Report(captured, outDir, clock.Elapsed, stdout, stderr);
         return ExitCodes.Ok;
     }
+
+    /// <summary>
+    /// A file is read on a thread of its own while detection runs on this one (parameters.ingest_thread), with the
+    /// same records in the same order. Standard input is read on this thread: records wait for a full batch before
+    /// the hand-off, and a slow stream would hold its alerts back.
+    /// </summary>
+    private static IEventSource Overlapped(IEventSource source, AnalysisOptions options) =>
+        options.IngestThread && source.Name != "-" ? new OverlappedSource(source) : source;
 
     private static void RunWithProgress(IEventSource source, IEventSink sink, bool noProgress, TextWriter stderr)
     {

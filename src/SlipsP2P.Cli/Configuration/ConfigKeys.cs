@@ -32,6 +32,8 @@ internal static class ConfigKeys
             (o, v) => o.IcmpInactivityTimeout = PositiveDouble(v) * 60, o => Num(o.IcmpInactivityTimeout / 60)),
         new("parameters.workers", "flow-table workers for captures (1 to 64; the alerts are the same for any count; also --workers)",
             (o, v) => o.Workers = Int(v) is var n && n is >= 1 and <= 64 ? n : throw new FormatException("expected a whole number from 1 to 64"), o => Num(o.Workers)),
+        new("parameters.ingest_thread", "read and build flows on a thread of their own while detection runs on another (true or false; the alerts are the same either way)",
+            (o, v) => o.IngestThread = Bool(v), o => o.IngestThread ? "true" : "false"),
         new("detection.evidence_detection_threshold", "accumulated threat per minute of window that makes an alert (0.08 sensitive, 0.25 default, 0.43 insensitive)",
             (o, v) => o.EvidenceDetectionThreshold = PositiveDouble(v), o => Num(o.EvidenceDetectionThreshold)),
         new("DisabledAlerts.disabled_detections", "evidence types never raised, e.g. [LONG_CONNECTION]",

@@ -1,0 +1,40 @@
+using System.Text;
+using System.Text.Json;
+using SlipsP2P.Core;
+
+namespace SlipsP2P.Ingest.Tests;
+
+/// <summary>Records as text, one line each (type and JSON), for comparing two runs record for record.</summary>
+internal static class RecordText
+{
+    private static readonly JsonSerializerOptions s_json = new();
+
+    public static string Of(IEnumerable<NetEvent> events)
+    {
+        var text = new StringBuilder();
+        foreach (var e in events) text.Append(e.GetType().Name).Append(' ').Append(JsonSerializer.Serialize(e, e.GetType(), s_json)).Append('\n');
+        return text.ToString();
+    }
+}
+
+/// <summary>A sink that fails after <c>after</c> records, as a detector or writer that breaks would.</summary>
+internal sealed class ThrowingSink(int after) : IEventSink
+{
+    private int _seen;
+
+    public void OnEvent(NetEvent record)
+    {
+        if (++_seen > after) throw new InvalidOperationException("sink failed");
+    }
+}
+
+/// <summary>A sink that cancels the run when it has seen <c>after</c> records (Ctrl-C part-way).</summary>
+internal sealed class CancellingSink(CancellationTokenSource cts, int after) : IEventSink
+{
+    public int Seen { get; private set; }
+
+    public void OnEvent(NetEvent record)
+    {
+        if (++Seen == after) cts.Cancel();
+    }
+}
