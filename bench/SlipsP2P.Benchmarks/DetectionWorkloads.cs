@@ -71,6 +71,7 @@ internal static class DetectionWorkloads
         int count = AnalysisPipeline.DefaultDetectors(options).Count;
         var ticks = new long[count + 1];
         var calls = new long[count + 1];
+        var allocated = new long[count + 1];
         long loopTicks = 0, cpuNs = 0, bytes = 0;
         for (int r = -2; r < rounds; r++)
         {
@@ -93,6 +94,7 @@ internal static class DetectionWorkloads
             {
                 ticks[i] += timed[i].Ticks;
                 calls[i] += timed[i].Calls;
+                allocated[i] += timed[i].Bytes;
             }
         }
 
@@ -101,21 +103,25 @@ internal static class DetectionWorkloads
         double timerNsPerCall = ticks[count] * nsPerTick / Math.Max(1, calls[count]);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"detection breakdown: {w.FlowCount} flows, {records.Length} records, {rounds} rounds, {Clock()}; whole run {cpuNs / flows:0} ns CPU/flow, {bytes / flows:0.0} B/flow"));
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {"detector",-26} {"ns/flow",9} {"calls/flow",11}"));
-        long detectorTicks = 0;
+        var kinds = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var record in records) kinds[record.GetType().Name] = kinds.GetValueOrDefault(record.GetType().Name) + 1;
+        output.WriteLine("  records: " + string.Join(", ", kinds.Select(k => $"{k.Value} {k.Key}")));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {"detector",-26} {"ns/flow",9} {"B/flow",9} {"calls/flow",11}"));
+        long detectorTicks = 0, detectorBytes = 0;
         var names = AnalysisPipeline.DefaultDetectors(options);
         for (int i = 0; i < count; i++)
         {
             detectorTicks += ticks[i];
+            detectorBytes += allocated[i];
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {names[i].Name,-26} {ticks[i] * nsPerTick / flows,9:0.0} {calls[i] / flows,11:0.00}"));
+                $"  {names[i].Name,-26} {ticks[i] * nsPerTick / flows,9:0.0} {allocated[i] / flows,9:0.0} {calls[i] / flows,11:0.00}"));
         }
 
         detectorTicks += ticks[count];
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  {"(timer, per call)",-26} {timerNsPerCall,9:0.0}"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  {"(pipeline itself)",-26} {(loopTicks - detectorTicks) * nsPerTick / flows,9:0.0}"));
+            $"  {"(pipeline itself)",-26} {(loopTicks - detectorTicks) * nsPerTick / flows,9:0.0} {(bytes - detectorBytes) / flows,9:0.0}"));
         return 0;
     }
 
@@ -134,36 +140,48 @@ internal static class DetectionWorkloads
 
         public long Calls { get; private set; }
 
+        public long Bytes { get; private set; }
+
         public string Name => inner.Name;
+
+        public RecordKinds HandledKinds => inner.HandledKinds;
 
         public void OnFlow(FlowRecord flow, DetectionContext ctx)
         {
+            long a = GC.GetAllocatedBytesForCurrentThread();
             long t = Stopwatch.GetTimestamp();
             inner.OnFlow(flow, ctx);
             Ticks += Stopwatch.GetTimestamp() - t;
+            Bytes += GC.GetAllocatedBytesForCurrentThread() - a;
             Calls++;
         }
 
         public void OnRecord(NetEvent record, DetectionContext ctx)
         {
+            long a = GC.GetAllocatedBytesForCurrentThread();
             long t = Stopwatch.GetTimestamp();
             inner.OnRecord(record, ctx);
             Ticks += Stopwatch.GetTimestamp() - t;
+            Bytes += GC.GetAllocatedBytesForCurrentThread() - a;
             Calls++;
         }
 
         public void OnFinish(DetectionContext ctx)
         {
+            long a = GC.GetAllocatedBytesForCurrentThread();
             long t = Stopwatch.GetTimestamp();
             inner.OnFinish(ctx);
             Ticks += Stopwatch.GetTimestamp() - t;
+            Bytes += GC.GetAllocatedBytesForCurrentThread() - a;
         }
 
         public void EvictBefore(int window)
         {
+            long a = GC.GetAllocatedBytesForCurrentThread();
             long t = Stopwatch.GetTimestamp();
             inner.EvictBefore(window);
             Ticks += Stopwatch.GetTimestamp() - t;
+            Bytes += GC.GetAllocatedBytesForCurrentThread() - a;
         }
     }
 

@@ -29,6 +29,7 @@ public sealed class AnalysisPipeline : IEventSink
     private readonly Whitelist _whitelist;
     private readonly Profiler _profiler;
     private readonly IDetector[] _detectors;
+    private readonly IDetector[][] _byKind;
     private readonly DetectionContext _context;
     private readonly PipelineStats _stats = new();
     private readonly List<string> _errors = new();
@@ -63,6 +64,7 @@ public sealed class AnalysisPipeline : IEventSink
         _profiler = new Profiler(options, Windows);
         Engine = new EvidenceEngine(options, sink, Windows, thresholdFactor, _whitelist);
         _detectors = detectors.ToArray();
+        _byKind = ByKind(_detectors);
         _context = new DetectionContext(options, Windows, RaiseEvidence, WasResolved);
     }
 
@@ -162,6 +164,7 @@ public sealed class AnalysisPipeline : IEventSink
             return;
         }
 
+        _context.NextRecord();
         _whitelist.Learn(record);
         if (record is DnsRecord dns) LearnResolved(dns);
         if (_whitelist.IsRecordWhitelisted(record))
@@ -182,7 +185,8 @@ public sealed class AnalysisPipeline : IEventSink
 
         if (!_detect) return;
         _context.TimeWindow = window;
-        foreach (var detector in _detectors)
+        // Only the detectors that handle this kind of record: the others would return at once.
+        foreach (var detector in _byKind[flow is not null ? 0 : RecordKind.IndexOf(record)])
         {
             try
             {
@@ -216,6 +220,26 @@ public sealed class AnalysisPipeline : IEventSink
         }
     }
 
+    private static IDetector[][] ByKind(IDetector[] detectors)
+    {
+        var byKind = new IDetector[RecordKind.Count][];
+        var handles = new RecordKinds[detectors.Length];
+        for (int d = 0; d < detectors.Length; d++) handles[d] = detectors[d].HandledKinds;
+        var list = new List<IDetector>(detectors.Length);
+        for (int k = 0; k < RecordKind.Count; k++)
+        {
+            list.Clear();
+            for (int d = 0; d < detectors.Length; d++)
+            {
+                if (((int)handles[d] & (1 << k)) != 0) list.Add(detectors[d]);
+            }
+
+            byKind[k] = list.ToArray();
+        }
+
+        return byKind;
+    }
+
     private void Advance(int window)
     {
         _currentWindow = window;
@@ -239,12 +263,13 @@ public sealed class AnalysisPipeline : IEventSink
         int n = Math.Min(dns.Answers.Count, Whitelist.MaxAnswersPerRecord);
         for (int i = 0; i < n; i++)
         {
-            if (!IpAddr.TryParse(dns.Answers[i], out var ip)) continue;
+            if (!_context.TryGetAnswerAddress(dns, i, out var ip)) continue;
             if (_resolved.Count >= MaxResolvedPerGeneration)
             {
-                // Two generations: the older half of what was learned is forgotten, in O(1) per record.
-                _resolvedOld = _resolved;
-                _resolved = new HashSet<IpAddr>();
+                // Two generations: the older half of what was learned is forgotten, in O(1) per record. The sets swap
+                // and the new young one is emptied, so their tables are allocated once, not again every generation.
+                (_resolvedOld, _resolved) = (_resolved, _resolvedOld);
+                _resolved.Clear();
             }
 
             _resolved.Add(ip);

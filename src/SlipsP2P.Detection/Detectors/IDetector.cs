@@ -9,6 +9,12 @@ public interface IDetector
     /// <summary>Short name for messages and statistics.</summary>
     string Name { get; }
 
+    /// <summary>
+    /// The records this detector handles; the pipeline offers it only those (read once, when the pipeline is built).
+    /// A detector that names fewer than <see cref="RecordKinds.All"/> must do nothing for the others.
+    /// </summary>
+    RecordKinds HandledKinds => RecordKinds.All;
+
     /// <summary>Called once per flow.</summary>
     void OnFlow(FlowRecord flow, DetectionContext ctx);
 

@@ -24,6 +24,8 @@ public sealed class ArpDetector : HeuristicDetector
 
     public override string Name => "arp";
 
+    public override RecordKinds HandledKinds => RecordKinds.Arp;
+
     public override void OnRecord(NetEvent record, DetectionContext ctx)
     {
         ArgumentNullException.ThrowIfNull(ctx);

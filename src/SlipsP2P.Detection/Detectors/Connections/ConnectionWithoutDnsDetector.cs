@@ -14,6 +14,8 @@ public sealed class ConnectionWithoutDnsDetector : HeuristicDetector
 
     public override string Name => "connection_without_dns";
 
+    public override RecordKinds HandledKinds => RecordKinds.Flow | RecordKinds.Dns;
+
     public override void OnRecord(NetEvent record, DetectionContext ctx)
     {
         if (record is DnsRecord) _sawDns = true;

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using SlipsP2P.Detection.Collections;
 using SlipsP2P.Detection.Detectors.FlowAlerts;
+using SlipsP2P.Detection.Profiling;
 
 namespace SlipsP2P.Detection.Detectors.Connections;
 
@@ -15,7 +16,13 @@ public sealed class DataUploadDetector : HeuristicDetector
     private const double MegaByte = 1024 * 1024;
     private readonly WindowedValues<(IpAddr Src, IpAddr Dst), State> _store = new(200_000);
 
+    // IPv4 pairs under an 8-byte key (the general key takes 32; issue 5: 100,000 pairs on the 2M-packet generated
+    // capture), each store capped as the general one.
+    private readonly WindowedValues<ulong, State> _v4Pairs = new(200_000);
+
     public override string Name => "data_upload";
+
+    public override RecordKinds HandledKinds => RecordKinds.Flow;
 
     public override void OnFlow(FlowRecord flow, DetectionContext ctx)
     {
@@ -29,7 +36,9 @@ public sealed class DataUploadDetector : HeuristicDetector
             return;
         }
 
-        ref var state = ref _store.GetOrAdd(ctx.TimeWindow, (flow.Source, flow.Destination), out _);
+        ref var state = ref PackedKeys.TryPair(flow.Source, flow.Destination, out ulong pair)
+            ? ref _v4Pairs.GetOrAdd(ctx.TimeWindow, pair, out _)
+            : ref _store.GetOrAdd(ctx.TimeWindow, (flow.Source, flow.Destination), out _);
         if (Unsafe.IsNullRef(ref state) || state.Reported) return;
         state.Bytes += flow.SourceBytes;
         state.AddUid(flow.Uid);
@@ -38,7 +47,11 @@ public sealed class DataUploadDetector : HeuristicDetector
         Raise(flow, ctx, state.Bytes, state.Uids(), "in one time window");
     }
 
-    public override void EvictBefore(int window) => _store.EvictBefore(window);
+    public override void EvictBefore(int window)
+    {
+        _store.EvictBefore(window);
+        _v4Pairs.EvictBefore(window);
+    }
 
     private static void Raise(FlowRecord flow, DetectionContext ctx, long bytes, IReadOnlyList<string> uids, string how)
     {
@@ -66,29 +79,39 @@ public sealed class DataUploadDetector : HeuristicDetector
     {
         public long Bytes;
         public bool Reported;
-        private string? _oneUid;
-        private UidList? _uids;
+
+        // The only uid so far packed (most pairs see one flow), or in _more when it does not pack; from the second
+        // uid on, _more is the list.
+        private PackedUid _one;
+        private object? _more;
 
         public void AddUid(string uid)
         {
             if (string.IsNullOrEmpty(uid)) return;
-            if (_uids is null && _oneUid is null)
+            if (_more is UidList uids)
             {
-                _oneUid = uid;
+                uids.Add(uid);
                 return;
             }
 
-            if (_uids is null)
+            if (_more is null && _one.IsEmpty)
             {
-                _uids = new UidList();
-                _uids.Add(_oneUid!);
-                _oneUid = null;
+                if (!PackedUid.TryPack(uid, out _one)) _more = uid;
+                return;
             }
 
-            _uids.Add(uid);
+            uids = new UidList();
+            uids.Add(_more as string ?? _one.ToString());
+            uids.Add(uid);
+            _one = default;
+            _more = uids;
         }
 
-        public readonly IReadOnlyList<string> Uids() =>
-            _uids is not null ? _uids.Snapshot() : _oneUid is not null ? [_oneUid] : Array.Empty<string>();
+        public readonly IReadOnlyList<string> Uids() => _more switch
+        {
+            UidList uids => uids.Snapshot(),
+            string one => [one],
+            _ => _one.IsEmpty ? Array.Empty<string>() : [_one.ToString()],
+        };
     }
 }

@@ -12,6 +12,8 @@ public sealed class Port0Detector : HeuristicDetector
 
     public override string Name => "port_0";
 
+    public override RecordKinds HandledKinds => RecordKinds.Flow;
+
     public override void OnFlow(FlowRecord flow, DetectionContext ctx)
     {
         ArgumentNullException.ThrowIfNull(flow);

@@ -13,6 +13,8 @@ public sealed class PrivateIpFromOutsideDetector : HeuristicDetector
 
     public override string Name => "private_ip_from_outside";
 
+    public override RecordKinds HandledKinds => RecordKinds.Flow;
+
     public override void OnFlow(FlowRecord flow, DetectionContext ctx)
     {
         ArgumentNullException.ThrowIfNull(flow);

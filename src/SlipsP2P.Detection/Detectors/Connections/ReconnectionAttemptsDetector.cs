@@ -16,6 +16,8 @@ public sealed class ReconnectionAttemptsDetector : HeuristicDetector
 
     public override string Name => "reconnection_attempts";
 
+    public override RecordKinds HandledKinds => RecordKinds.Flow;
+
     public override void OnFlow(FlowRecord flow, DetectionContext ctx)
     {
         ArgumentNullException.ThrowIfNull(flow);

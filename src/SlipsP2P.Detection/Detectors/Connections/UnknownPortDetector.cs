@@ -21,6 +21,8 @@ public sealed class UnknownPortDetector : HeuristicDetector
 
     public override string Name => "unknown_port";
 
+    public override RecordKinds HandledKinds => RecordKinds.Flow;
+
     public override void OnFlow(FlowRecord flow, DetectionContext ctx)
     {
         ArgumentNullException.ThrowIfNull(flow);

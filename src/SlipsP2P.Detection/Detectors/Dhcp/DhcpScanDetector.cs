@@ -14,6 +14,8 @@ public sealed class DhcpScanDetector : HeuristicDetector
 
     public override string Name => "dhcp_scan";
 
+    public override RecordKinds HandledKinds => RecordKinds.Dhcp;
+
     public override void OnRecord(NetEvent record, DetectionContext ctx)
     {
         ArgumentNullException.ThrowIfNull(ctx);

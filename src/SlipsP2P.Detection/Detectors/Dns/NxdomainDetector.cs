@@ -14,6 +14,8 @@ public sealed class NxdomainDetector : HeuristicDetector
 
     public override string Name => "dga_nxdomain";
 
+    public override RecordKinds HandledKinds => RecordKinds.Dns;
+
     public override void OnRecord(NetEvent record, DetectionContext ctx)
     {
         ArgumentNullException.ThrowIfNull(ctx);

@@ -14,6 +14,8 @@ public sealed class TxtEntropyDetector : HeuristicDetector
 
     public override string Name => "dns_txt_entropy";
 
+    public override RecordKinds HandledKinds => RecordKinds.Dns;
+
     public override void OnRecord(NetEvent record, DetectionContext ctx)
     {
         ArgumentNullException.ThrowIfNull(ctx);

@@ -8,6 +8,9 @@ public abstract class HeuristicDetector : IDetector
 {
     public abstract string Name { get; }
 
+    /// <summary>Every record unless a heuristic names the ones it looks at.</summary>
+    public virtual RecordKinds HandledKinds => RecordKinds.All;
+
     public virtual void OnFlow(FlowRecord flow, DetectionContext ctx)
     {
     }

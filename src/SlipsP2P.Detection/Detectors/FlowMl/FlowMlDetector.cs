@@ -17,6 +17,8 @@ public sealed class FlowMlDetector : IDetector
 
     public string Name => "flow_ml_detection";
 
+    public RecordKinds HandledKinds => RecordKinds.Flow;
+
     public void OnFlow(FlowRecord flow, DetectionContext ctx)
     {
         ArgumentNullException.ThrowIfNull(flow);

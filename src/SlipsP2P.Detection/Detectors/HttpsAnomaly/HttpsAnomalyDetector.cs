@@ -26,6 +26,8 @@ public sealed class HttpsAnomalyDetector : IDetector, IBoundedState
 
     public string Name => "https_anomaly";
 
+    public RecordKinds HandledKinds => RecordKinds.Flow | RecordKinds.Tls;
+
     /// <summary>Hosts refused because <see cref="MaxHosts"/> were tracked.</summary>
     public long Dropped { get; private set; }
 

@@ -23,6 +23,8 @@ public sealed class IcmpSweepDetector : IDetector
 
     public string Name => "icmp_sweep";
 
+    public RecordKinds HandledKinds => RecordKinds.Flow;
+
     public void OnFlow(FlowRecord flow, DetectionContext ctx)
     {
         ArgumentNullException.ThrowIfNull(flow);

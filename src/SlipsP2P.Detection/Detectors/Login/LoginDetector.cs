@@ -19,6 +19,8 @@ public sealed class LoginDetector : HeuristicDetector
 
     public override string Name => "login";
 
+    public override RecordKinds HandledKinds => RecordKinds.Login;
+
     public override void OnRecord(NetEvent record, DetectionContext ctx)
     {
         ArgumentNullException.ThrowIfNull(ctx);

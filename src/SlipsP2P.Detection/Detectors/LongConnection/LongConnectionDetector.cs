@@ -9,6 +9,8 @@ public sealed class LongConnectionDetector : IDetector
 {
     public string Name => "long_connection";
 
+    public RecordKinds HandledKinds => RecordKinds.Flow;
+
     public void OnFlow(FlowRecord flow, DetectionContext ctx)
     {
         ArgumentNullException.ThrowIfNull(flow);

@@ -32,6 +32,8 @@ public sealed class MarkovDetector : IDetector
 
     public string Name => "markov_models";
 
+    public RecordKinds HandledKinds => RecordKinds.Flow;
+
     /// <summary>The models in use.</summary>
     public IReadOnlyList<MarkovModel> Models => _models;
 

@@ -25,6 +25,8 @@ public sealed class PortScanDetector : IDetector, IBoundedState
 
     public string Name => "port_scans";
 
+    public RecordKinds HandledKinds => RecordKinds.Flow;
+
     /// <summary>Distinct targets, ports or profiles not tracked because a cap was reached.</summary>
     public long Dropped
     {

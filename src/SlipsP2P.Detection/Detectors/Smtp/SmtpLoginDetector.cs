@@ -20,6 +20,8 @@ public sealed class SmtpLoginDetector : HeuristicDetector
 
     public override string Name => "smtp_login";
 
+    public override RecordKinds HandledKinds => RecordKinds.Smtp;
+
     /// <summary>
     /// True when an SMTP reply refuses a login: Slips' "bad smtp-auth user", RFC 4954's 535 (5.7.8 authentication
     /// credentials invalid) and the "authentication failed" texts servers put after other codes.

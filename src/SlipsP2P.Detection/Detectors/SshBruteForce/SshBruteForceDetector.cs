@@ -35,6 +35,8 @@ public sealed partial class SshBruteForceDetector : IDetector
 
     public string Name => "ssh_brute_force";
 
+    public RecordKinds HandledKinds => RecordKinds.Flow | RecordKinds.Ssh | RecordKinds.Notice;
+
     public void OnFlow(FlowRecord flow, DetectionContext ctx)
     {
         ArgumentNullException.ThrowIfNull(flow);

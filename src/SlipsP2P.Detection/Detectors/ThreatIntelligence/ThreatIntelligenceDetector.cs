@@ -31,6 +31,8 @@ public sealed class ThreatIntelligenceDetector : IDetector
 
     public string Name => "threat_intelligence";
 
+    public RecordKinds HandledKinds => RecordKinds.Flow | RecordKinds.Dns | RecordKinds.Tls | RecordKinds.Http;
+
     /// <summary>Where the IoCs come from; a refresher publishes new stores into it while detection runs.</summary>
     public IocSource Source => _source;
 
@@ -72,7 +74,7 @@ public sealed class ThreatIntelligenceDetector : IDetector
                     string answer = dns.Answers[i];
                     bool hit;
                     IocInfo info;
-                    if (IpAddr.TryParse(answer, out var ip)) hit = store.TryMatchIp(ip, out info, out _);
+                    if (ctx.TryGetAnswerAddress(dns, i, out var ip)) hit = store.TryMatchIp(ip, out info, out _);
                     else hit = store.TryMatchDomain(answer, out info, out _);
                     if (!hit || !First(ctx, dns.Source, EvidenceTypes.ThreatIntelligenceBlacklistedDnsAnswer, answer)) continue;
                     ctx.Raise(Make(dns, EvidenceTypes.ThreatIntelligenceBlacklistedDnsAnswer, info, dns.Source, dns.Destination, answer,

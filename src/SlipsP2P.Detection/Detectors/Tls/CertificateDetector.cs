@@ -29,6 +29,8 @@ public sealed class CertificateDetector : HeuristicDetector
 
     public override string Name => "tls_certificates";
 
+    public override RecordKinds HandledKinds => RecordKinds.Tls;
+
     public override void OnRecord(NetEvent record, DetectionContext ctx)
     {
         ArgumentNullException.ThrowIfNull(ctx);
