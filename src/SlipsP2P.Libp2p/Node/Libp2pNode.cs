@@ -369,8 +369,15 @@ public sealed partial class Libp2pNode : IAsyncDisposable
 
     private async Task AttachPubsubAsync(PeerId peer, PeerState state, Libp2pConnection connection, bool reattach = false)
     {
+        // Set when this attempt failed only because its connection lost to a duplicate or closed while another stays:
+        // the attempt on the surviving connection (OnConnectionClosed starts it) completes Ready, not this one. Completing
+        // it here let the peer's inbound pubsub stream start before the router knew the peer, and the router drops the
+        // RPCs of peers it does not know: the peer's subscriptions were lost (seen under load in the DHT test).
+        bool retried = false;
         try
         {
+            // A connection that already lost to a duplicate closes once idle: use the one the host keeps.
+            if (Host.IsSuperseded(connection) && Host.PreferredConnection(peer) is { } preferred && !Host.IsSuperseded(preferred)) connection = preferred;
             using var timeout = new CancellationTokenSource(_options.PubsubSetupTimeout, _time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping.Token);
             var stream = await connection.OpenStreamAsync(_pubsubProtocols, linked.Token).ConfigureAwait(false);
@@ -405,10 +412,37 @@ public sealed partial class Libp2pNode : IAsyncDisposable
         {
             // The peer does not speak pubsub, or the connection went away: gossip simply skips it.
             LogPubsubSetupFailed(_logger, peer, ex.Message);
+            if ((connection.IsClosed || Host.IsSuperseded(connection)) && Volatile.Read(ref _state) == 1 && OtherConnection(peer, state, connection) is { } next)
+            {
+                retried = true;
+                // A closed connection's OnConnectionClosed retries (or already has); a draining one may stay open a while.
+                if (!connection.IsClosed) StartBackground(AttachPubsubAsync(peer, state, next, reattach: true));
+            }
         }
         finally
         {
-            state.Ready.TrySetResult();
+            if (!retried) state.Ready.TrySetResult();
+        }
+    }
+
+    // An open connection to the peer other than the one given, the host's preferred first; null when none.
+    private Libp2pConnection? OtherConnection(PeerId peer, PeerState state, Libp2pConnection connection)
+    {
+        lock (_sync)
+        {
+            if (!_peers.TryGetValue(peer, out var current) || !ReferenceEquals(current, state)) return null;
+            if (Host.PreferredConnection(peer) is { IsClosed: false } preferred && !ReferenceEquals(preferred, connection)
+                && state.Connections.Contains(preferred))
+            {
+                return preferred;
+            }
+
+            foreach (var c in state.Connections)
+            {
+                if (!ReferenceEquals(c, connection) && !c.IsClosed) return c;
+            }
+
+            return null;
         }
     }
 

@@ -49,6 +49,23 @@ public sealed class NodeTests() : NodeTestBase("node")
     }
 
     [Fact]
+    public async Task ConnectAsync_BothNodesDialEachOtherAtOnce_EachSeesTheOthersSubscription()
+    {
+        // Simultaneous dials leave each node a connection that loses to the duplicate; a pubsub stream first opened on
+        // the loser must not let the peer's greeting reach the router before the router knows the peer (the greeting
+        // was dropped and the subscription never seen, one run in two under load). Several fresh pairs, since the
+        // interleaving is a matter of timing.
+        for (int round = 0; round < 6; round++)
+        {
+            var a = await StartAsync();
+            var b = await StartAsync();
+            await Task.WhenAll(a.Node.ConnectAsync(b.Node.Addresses[0], Ct), b.Node.ConnectAsync(a.Node.Addresses[0], Ct)).WaitAsync(s_step, Ct);
+            await a.WaitUntilAsync(p => p.Subscribed.Contains((b.Node.PeerId, "slips/test/1")), s_step, $"round {round}: a sees b's subscription");
+            await b.WaitUntilAsync(p => p.Subscribed.Contains((a.Node.PeerId, "slips/test/1")), s_step, $"round {round}: b sees a's subscription");
+        }
+    }
+
+    [Fact]
     public async Task StopAsync_PeerStops_OtherSeesDisconnectedAndSavesPeerStore()
     {
         string store = Path.Combine(Folder, "peers.json");
