@@ -25,6 +25,12 @@ public sealed class IocStore
     private readonly SortedSet<int> _prefixLengthsSet = new(Comparer<int>.Create((a, b) => b.CompareTo(a)));
     private int[] _prefixLengths = [];
 
+    // One bit per IPv4 /16 holding a listed address or part of a listed range: most flows' addresses fall in no such
+    // /16 and are answered by one bit test instead of a hash probe per listed prefix length. Off (every IPv4 address
+    // probed) once an IPv6 range covers IPv4-mapped space.
+    private readonly ulong[] _v4Blocks = new ulong[65536 / 64];
+    private bool _v4BlocksComplete = true;
+
     /// <summary>An empty store.</summary>
     public static IocStore Empty { get; } = new();
 
@@ -53,7 +59,11 @@ public sealed class IocStore
     public int Count => _ips.Count + _domains.Count + _ranges.Count + _ja3.Count + _asns.Count;
 
     /// <summary>Adds an IP indicator (the first listing wins, unless a later one has a higher threat level).</summary>
-    public void AddIp(IpAddr ip, IocInfo info) => Put(_ips, ip, info);
+    public void AddIp(IpAddr ip, IocInfo info)
+    {
+        if (ip.IsV4) MarkV4Blocks(ip.V4 >> 16, 1);
+        Put(_ips, ip, info);
+    }
 
     /// <summary>Adds a domain (lower-cased, trailing dot and leading "*." / "www." kept as given except the dot).</summary>
     public bool AddDomain(string domain, IocInfo info)
@@ -101,6 +111,17 @@ public sealed class IocStore
         }
 
         int bits = network.IsV4 ? 96 + prefix : prefix;
+        if (network.IsV4)
+        {
+            // A /16 or longer lies in one block; a shorter prefix spans 2^(16 - prefix) of them.
+            int blocks = prefix >= 16 ? 1 : 1 << (16 - prefix);
+            MarkV4Blocks((network.V4 >> 16) & ~(uint)(blocks - 1), blocks);
+        }
+        else if (bits <= 96 && Mask(IpAddr.FromV4(0), bits) == Mask(network, bits))
+        {
+            _v4BlocksComplete = false;
+        }
+
         Put(_ranges, (Mask(network, bits), bits), info);
         if (_prefixLengthsSet.Add(bits)) _prefixLengths = [.. _prefixLengthsSet];
     }
@@ -109,6 +130,13 @@ public sealed class IocStore
     public bool TryMatchIp(IpAddr ip, out IocInfo info, out IocKind kind)
     {
         kind = IocKind.Ip;
+        if (ip.IsV4 && _v4BlocksComplete && (_v4Blocks[ip.V4 >> 22] & (1UL << (int)((ip.V4 >> 16) & 63))) == 0)
+        {
+            kind = IocKind.Range;
+            info = null!;
+            return false;
+        }
+
         if (_ips.TryGetValue(ip, out info!)) return true;
         kind = IocKind.Range;
         foreach (int bits in _prefixLengths)
@@ -161,6 +189,11 @@ public sealed class IocStore
 
     /// <summary>The indicator for an AS number (no allocation: the detection path).</summary>
     public bool TryMatchAsn(uint asn, out IocInfo info) => _asnNumbers.TryGetValue(asn, out info!);
+
+    private void MarkV4Blocks(uint first, int count)
+    {
+        for (uint b = first; b < first + (uint)count; b++) _v4Blocks[b >> 6] |= 1UL << (int)(b & 63);
+    }
 
     private static IpAddr Mask(IpAddr ip, int bits)
     {
