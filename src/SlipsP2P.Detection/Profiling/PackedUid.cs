@@ -1,0 +1,102 @@
+namespace SlipsP2P.Detection.Profiling;
+
+/// <summary>
+/// A flow uid held in 16 bytes instead of a reference to a string (a Zeek-shaped uid "C" + 17 base62 characters is a
+/// 56-byte string): up to <see cref="MaxLength"/> characters from [0-9A-Za-z], six bits each, which covers Zeek's and
+/// our own uids and Suricata's numeric flow ids. <see cref="ToString"/> gives back the same characters.
+/// </summary>
+/// <remarks>
+/// Issue 5: detectors that keep one entry per tuple for a whole time window (periodicity, data upload) each held the
+/// flow's uid string, most of what a one-connection tuple costs after its key. The default value is the empty uid.
+/// </remarks>
+internal readonly struct PackedUid : IEquatable<PackedUid>
+{
+    /// <summary>Longest uid that packs (two 60-bit halves of ten 6-bit codes).</summary>
+    public const int MaxLength = 20;
+
+    private const int CharsPerHalf = 10;
+    private const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+    // Code of each ASCII character: 1..62 for the alphabet, 0 for anything else (0 also ends the text).
+    private static readonly byte[] s_codes = MakeCodes();
+
+    private readonly ulong _low;
+    private readonly ulong _high;
+
+    private PackedUid(ulong low, ulong high)
+    {
+        _low = low;
+        _high = high;
+    }
+
+    /// <summary>True for the empty uid.</summary>
+    public bool IsEmpty => _low == 0;
+
+    /// <summary>Packs <paramref name="uid"/>; false (and nothing packed) when it is too long or has other characters.</summary>
+    public static bool TryPack(ReadOnlySpan<char> uid, out PackedUid packed)
+    {
+        packed = default;
+        if (uid.Length > MaxLength) return false;
+        ulong low = 0, high = 0;
+        for (int i = 0; i < uid.Length; i++)
+        {
+            char c = uid[i];
+            ulong code = c < 128 ? s_codes[c] : 0u;
+            if (code == 0) return false;
+            if (i < CharsPerHalf) low |= code << (6 * i);
+            else high |= code << (6 * (i - CharsPerHalf));
+        }
+
+        packed = new PackedUid(low, high);
+        return true;
+    }
+
+    /// <summary>The uid's characters (a new string; "" for the empty uid).</summary>
+    public override string ToString()
+    {
+        int length = Length();
+        if (length == 0) return "";
+        return string.Create(length, this, static (span, p) =>
+        {
+            for (int i = 0; i < span.Length; i++)
+            {
+                ulong half = i < CharsPerHalf ? p._low : p._high;
+                int code = (int)((half >> (6 * (i % CharsPerHalf))) & 0x3F);
+                span[i] = Alphabet[code - 1];
+            }
+        });
+    }
+
+    /// <inheritdoc />
+    public bool Equals(PackedUid other) => _low == other._low && _high == other._high;
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => obj is PackedUid other && Equals(other);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(_low, _high);
+
+    public static bool operator ==(PackedUid left, PackedUid right) => left.Equals(right);
+
+    public static bool operator !=(PackedUid left, PackedUid right) => !left.Equals(right);
+
+    private int Length()
+    {
+        int n = 0;
+        while (n < MaxLength)
+        {
+            ulong half = n < CharsPerHalf ? _low : _high;
+            if (((half >> (6 * (n % CharsPerHalf))) & 0x3F) == 0) break;
+            n++;
+        }
+
+        return n;
+    }
+
+    private static byte[] MakeCodes()
+    {
+        var codes = new byte[128];
+        for (int i = 0; i < Alphabet.Length; i++) codes[Alphabet[i]] = (byte)(i + 1);
+        return codes;
+    }
+}

@@ -1,0 +1,159 @@
+using SlipsP2P.Detection.Detectors.Connections;
+using SlipsP2P.Detection.Detectors.Periodicity;
+using SlipsP2P.Detection.Profiling;
+using SlipsP2P.Detection.Tests.Support;
+using static SlipsP2P.Detection.Tests.Support.TestFlows;
+
+namespace SlipsP2P.Detection.Tests;
+
+/// <summary>
+/// Issue 5: periodicity and data upload keep IPv4 tuples under packed keys with packed uids. The evidence must be the
+/// same whatever path a tuple takes: IPv4 or IPv6, uids that pack or not, or a mix.
+/// </summary>
+public sealed class PackedStateTests
+{
+    private const long MB = 1024 * 1024;
+
+    [Theory]
+    [InlineData("C")]
+    [InlineData("0")]
+    [InlineData("CHhAvVGS1DHFjwGM9")]
+    [InlineData("C0aZ9zA8bY7cX6dW5e")]
+    [InlineData("18446744073709551615")]
+    [InlineData("zzzzzzzzzzzzzzzzzzzz")]
+    public void TryPack_UidCharacters_RoundTrips(string uid)
+    {
+        Assert.True(PackedUid.TryPack(uid, out var packed));
+        Assert.False(packed.IsEmpty);
+        Assert.Equal(uid, packed.ToString());
+    }
+
+    [Theory]
+    [InlineData("C0aZ9zA8bY7cX6dW5e123")] // 21 characters
+    [InlineData("uid-1")]
+    [InlineData("C_1")]
+    [InlineData("C 1")]
+    [InlineData("Cé")]
+    [InlineData("C\01")]
+    public void TryPack_OtherText_False(string uid) => Assert.False(PackedUid.TryPack(uid, out _));
+
+    [Fact]
+    public void TryPack_Empty_IsTheDefault()
+    {
+        Assert.True(PackedUid.TryPack("", out var packed));
+        Assert.True(packed.IsEmpty);
+        Assert.Equal(default, packed);
+        Assert.Equal("", default(PackedUid).ToString());
+    }
+
+    [Fact]
+    public void TryPack_DifferentUids_DifferentValues()
+    {
+        Assert.True(PackedUid.TryPack("CAAAAAAAAAAAAAAAAA", out var a));
+        Assert.True(PackedUid.TryPack("CAAAAAAAAAAAAAAAAB", out var b));
+        Assert.True(PackedUid.TryPack("CAAAAAAAAAAAAAAAA", out var c));
+        Assert.NotEqual(a, b);
+        Assert.NotEqual(a, c);
+    }
+
+    [Fact]
+    public void TryTuple_Ipv6_FalseAndIpv4Exact()
+    {
+        Assert.False(PackedKeys.TryTuple(Ip("2001:db8::1"), Ip("10.0.0.1"), 443, Protocol.Tcp, out _));
+        Assert.True(PackedKeys.TryTuple(Ip("10.0.0.1"), Ip("1.2.3.4"), 443, Protocol.Tcp, out var a));
+        Assert.True(PackedKeys.TryTuple(Ip("10.0.0.1"), Ip("1.2.3.4"), 443, Protocol.Udp, out var b));
+        Assert.True(PackedKeys.TryTuple(Ip("1.2.3.4"), Ip("10.0.0.1"), 443, Protocol.Tcp, out var c));
+        Assert.NotEqual(a, b);
+        Assert.NotEqual(a, c);
+        Assert.Equal(0x0A000001_01020304UL, a.Addresses);
+    }
+
+    public static TheoryData<string, string, string> Paths => new()
+    {
+        { "10.0.0.5", "93.184.216.34", "C{0}Xk3mPq9Zr2Tw7Ba" }, // IPv4, uids that pack
+        { "10.0.0.5", "93.184.216.34", "uid-{0}" },             // IPv4, uids that do not
+        { "10.0.0.5", "93.184.216.34", "{1}{0}" },              // IPv4, the first does not pack, the others do
+        { "2001:db8::5", "2a00:1450:4001::8a", "C{0}Xk3mPq9Zr2Tw7Ba" }, // IPv6
+    };
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Periodicity_AnyPath_EvidenceWithEveryUidInOrder(string src, string dst, string uidFormat)
+    {
+        var uids = Uids(uidFormat, 16);
+        var sink = new RecordingSink();
+        var pipeline = new AnalysisPipeline(new AnalysisOptions(), sink, [new PeriodicityDetector()]);
+        for (int i = 0; i < uids.Length; i++)
+        {
+            pipeline.OnEvent(Flow(src, dst, 443, 1000 + (5 * i), established: true, srcBytes: 300, dstBytes: 4000, uid: uids[i]));
+        }
+
+        pipeline.Finish();
+
+        var all = sink.OfType(EvidenceTypes.CommandAndControlChannel);
+        Assert.Equal(2, all.Count); // at 8 and 16 connections
+        Assert.Equal(uids[..8], all[0].Uids);
+        Assert.Equal(uids, all[1].Uids);
+        Assert.Contains("8 connections, period 5 s", all[0].Description, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Periodicity_FirstConnectionInAnEarlierWindow_CountsFromTheNewWindow(string src, string dst, string uidFormat)
+    {
+        // One connection in window 1, then 7 at 5 s in window 2: 7 is below the 8 needed, the 8th in window 2 reports.
+        var uids = Uids(uidFormat, 9);
+        var sink = new RecordingSink();
+        var pipeline = new AnalysisPipeline(new AnalysisOptions { TimeWindowWidth = 60 }, sink, [new PeriodicityDetector()]);
+        pipeline.OnEvent(Flow(src, dst, 443, 1000, established: true, uid: uids[0]));
+        for (int i = 1; i < 8; i++) pipeline.OnEvent(Flow(src, dst, 443, 1055 + (5 * i), established: true, uid: uids[i]));
+        Assert.Empty(sink.OfType(EvidenceTypes.CommandAndControlChannel));
+
+        pipeline.OnEvent(Flow(src, dst, 443, 1095, established: true, uid: uids[8]));
+
+        var e = Assert.Single(sink.OfType(EvidenceTypes.CommandAndControlChannel));
+        Assert.Equal(uids[1..], e.Uids);
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void DataUpload_AnyPath_SameEvidenceAndUids(string src, string dst, string uidFormat)
+    {
+        var uids = Uids(uidFormat, 6);
+        var sink = new RecordingSink();
+        var pipeline = new AnalysisPipeline(new AnalysisOptions(), sink, [new DataUploadDetector()]);
+        for (int i = 0; i < 6; i++) pipeline.OnEvent(Flow(src, dst, 443, 1 + i, srcBytes: (i < 5 ? 99 : 5) * MB, uid: uids[i]));
+        pipeline.Finish();
+
+        var ev = sink.OfType(EvidenceTypes.DataUpload);
+        Assert.Equal(2, ev.Count);
+        Assert.All(ev, e => Assert.Equal(uids, e.Uids));
+        Assert.All(ev, e => Assert.Contains("500 MBs sent to", e.Description, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void DataUpload_FlowsWithoutUid_LeftOutOfTheList(string src, string dst, string uidFormat)
+    {
+        var uids = Uids(uidFormat, 6);
+        var sink = new RecordingSink();
+        var pipeline = new AnalysisPipeline(new AnalysisOptions(), sink, [new DataUploadDetector()]);
+        pipeline.OnEvent(Flow(src, dst, 443, 1, srcBytes: 99 * MB, uid: ""));
+        pipeline.OnEvent(Flow(src, dst, 443, 2, srcBytes: 99 * MB, uid: uids[0]));
+        pipeline.OnEvent(Flow(src, dst, 443, 3, srcBytes: 99 * MB, uid: ""));
+        pipeline.OnEvent(Flow(src, dst, 443, 4, srcBytes: 99 * MB, uid: uids[1]));
+        pipeline.OnEvent(Flow(src, dst, 443, 5, srcBytes: 99 * MB, uid: uids[2]));
+        pipeline.OnEvent(Flow(src, dst, 443, 6, srcBytes: 5 * MB, uid: ""));
+
+        var ev = sink.OfType(EvidenceTypes.DataUpload);
+        Assert.Equal(2, ev.Count);
+        Assert.All(ev, e => Assert.Equal(uids[..3], e.Uids));
+    }
+
+    private static string[] Uids(string format, int count)
+    {
+        var uids = new string[count];
+        for (int i = 0; i < count; i++) uids[i] = string.Format(System.Globalization.CultureInfo.InvariantCulture, format, i, i == 0 ? "first-" : "C");
+        return uids;
+    }
+}
