@@ -11,6 +11,9 @@ internal sealed class BenchArguments
 
     public int Size { get; private set; } = 256;
 
+    /// <summary>Messages published before the measured gossip burst.</summary>
+    public int Warmup { get; private set; } = 5_000;
+
     public int Megabytes { get; private set; } = 1024;
 
     public int Nodes { get; private set; } = 50;
@@ -50,6 +53,7 @@ internal sealed class BenchArguments
             {
                 case "--count": result.Count = value; break;
                 case "--size": result.Size = value; break;
+                case "--warmup": result.Warmup = value; break;
                 case "--megabytes": result.Megabytes = value; break;
                 case "--nodes": result.Nodes = value; break;
                 case "--messages": result.Messages = value; break;

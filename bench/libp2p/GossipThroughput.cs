@@ -7,8 +7,10 @@ namespace SlipsP2P.Libp2p.Bench;
 
 /// <summary>
 /// Two nodes in this process, each with its own TCP listener on 127.0.0.1 (Noise + yamux + gossipsub). After a
-/// 500-message warm-up, one node publishes a burst of signed messages as fast as PublishAsync accepts them (it paces
-/// the burst when queues fill); the other counts deliveries until all arrived or none arrived for 10 s.
+/// warm-up (default 5,000 messages, then until the JIT has compiled nothing new for half a second, so that the
+/// measured burst runs the steady-state code a long-running node runs), one node publishes a burst of signed
+/// messages as fast as PublishAsync accepts them (it paces the burst when queues fill); the other counts
+/// deliveries until all arrived or none arrived for 10 s.
 /// </summary>
 internal static class GossipThroughput
 {
@@ -37,19 +39,29 @@ internal static class GossipThroughput
 
         var payload = new byte[args.Size];
         Random.Shared.NextBytes(payload);
-        await BurstAsync(publisher, payload, 500, cancellationToken);
-        if (!await Measure.WaitAsync(() => Interlocked.Read(ref received) >= 500, () => Interlocked.Read(ref received), TimeSpan.FromSeconds(10), cancellationToken))
+        int warmup = args.Warmup;
+        await BurstAsync(publisher, payload, warmup, cancellationToken);
+        if (!await Measure.WaitAsync(() => Interlocked.Read(ref received) >= warmup, () => Interlocked.Read(ref received), TimeSpan.FromSeconds(10), cancellationToken))
         {
-            throw new BenchmarkException($"warm-up: {Interlocked.Read(ref received)} of 500 messages arrived");
+            throw new BenchmarkException($"warm-up: {Interlocked.Read(ref received)} of {warmup} messages arrived");
         }
 
+        await Measure.WaitForJitAsync(cancellationToken);
         Interlocked.Exchange(ref received, 0);
+        using var allocTypes = AllocTypes.FromEnvironment();
+        allocTypes?.Start();
         var measure = new Measure();
         long start = Stopwatch.GetTimestamp();
         var publishing = BurstAsync(publisher, payload, args.Count, cancellationToken);
         bool complete = await Measure.WaitAsync(() => Interlocked.Read(ref received) >= args.Count, () => Interlocked.Read(ref received), TimeSpan.FromSeconds(10), cancellationToken);
         double seconds = Stopwatch.GetElapsedTime(start, Volatile.Read(ref lastArrival)).TotalSeconds;
         var cpu = measure.Cpu;
+        var memory = measure.Memory;
+        if (allocTypes is not null)
+        {
+            allocTypes.Stop();
+            await Console.Error.WriteLineAsync(allocTypes.Report(args.Count));
+        }
         await publishing.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
         long delivered = Interlocked.Read(ref received);
         return JsonSerializer.Serialize(new
@@ -65,6 +77,13 @@ internal static class GossipThroughput
             msgPerSec = Math.Round(delivered / seconds),
             cpuSeconds = Math.Round(cpu.TotalSeconds, 3),
             cpuUsPerMessage = Math.Round(cpu.TotalMicroseconds / Math.Max(1, delivered), 1),
+            allocBytesPerMessage = memory.AllocatedBytes / Math.Max(1, delivered),
+            gcGen0 = memory.Gen0,
+            gcGen1 = memory.Gen1,
+            gcGen2 = memory.Gen2,
+            gcPauseMs = Math.Round(memory.GcPause.TotalMilliseconds, 1),
+            jitMethods = memory.JitMethods,
+            warmup,
             wrongSize = Interlocked.Read(ref wrongSize),
             publishWaits = publisher.Pubsub.Counters.PublishWaits,
             sendDropped = publisher.Pubsub.Counters.SendDroppedMessages,

@@ -1,6 +1,7 @@
 // libp2p benchmarks of issue 3 (performance section), one JSON object per result on stdout (bench/libp2p.sh makes
 // the table):
-//   gossip  --count N [--size 256]              two nodes on loopback TCP, one burst of N signed messages
+//   gossip  --count N [--size 256] [--warmup 5000]  two nodes on loopback TCP, one burst of N signed messages
+//                                               (SLIPS_BENCH_ALLOC_TYPES=1: allocations by type on stderr)
 //   stream  --megabytes N                       one yamux stream over Noise over loopback TCP, one direction
 //   network --nodes 50 --messages N [--rate R]  random connected loopback network of degree 6..8, publish from random nodes
 //   crypto  --count N                           CPU cost of signing and of verifying one message (the floor of "gossip")
@@ -10,7 +11,7 @@ var options = BenchArguments.Parse(args, out string? error);
 if (options is null)
 {
     await Console.Error.WriteLineAsync(error);
-    await Console.Error.WriteLineAsync("usage: gossip --count N [--size B] | stream --megabytes N | network --nodes N --messages M [--rate R] [--seed S] | crypto --count N");
+    await Console.Error.WriteLineAsync("usage: gossip --count N [--size B] [--warmup N] | stream --megabytes N | network --nodes N --messages M [--rate R] [--seed S] | crypto --count N");
     return 2;
 }
 

@@ -31,7 +31,7 @@ public sealed partial class GossipsubRouter
         while (_deliveryExpiry.TryPeek(out var head) && head.Expires <= now)
         {
             _deliveryExpiry.Dequeue();
-            _deliveries.Remove(head.Id);
+            _deliveries.Remove(head.Key);
         }
 
         _mcache.Shift();
@@ -176,9 +176,13 @@ public sealed partial class GossipsubRouter
 
     private void EmitGossip(string topic, HashSet<PeerId> exclude)
     {
-        var ids = _mcache.GetGossipIds(topic);
-        if (ids.Count == 0 || !_topics.TryGetValue(topic, out var subscribers)) return;
+        if (!_topics.ContainsKey(topic)) return;
         var eligible = Candidates(topic, exclude, int.MaxValue, static (r, p) => r._score.Score(p) >= r._options.Thresholds.GossipThreshold);
+        // Nobody to gossip to (every subscriber is in the mesh): do not collect the window's ids at all.
+        if (eligible.Count == 0) return;
+        var ids = _gossipIds;
+        _mcache.CollectGossipIds(topic, ids);
+        if (ids.Count == 0) return;
         // Candidates skips peers in backoff; gossip may still go to them, but staying conservative costs nothing.
         int target = Math.Max(_options.DLazy, (int)(_options.GossipFactor * eligible.Count));
         if (eligible.Count > target) eligible.RemoveRange(target, eligible.Count - target);
@@ -194,6 +198,8 @@ public sealed partial class GossipsubRouter
             foreach (var id in ids) ihave.MessageIds.Add(id.Bytes);
             GetOutgoing(p).Control.IHave.Add(ihave);
         }
+
+        ids.Clear();
     }
 
     private void ApplyBrokenPromises(long now)

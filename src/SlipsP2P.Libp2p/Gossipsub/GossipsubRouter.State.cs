@@ -11,6 +11,11 @@ public sealed partial class GossipsubRouter
     // Delivery records outlive verification only long enough for the P3 "near-first" window.
     private static readonly TimeSpan s_deliveryRecordTtl = TimeSpan.FromSeconds(2);
 
+    // Verification batches: large enough that handing one over costs little per message, small enough that the
+    // first messages of a burst are delivered after a few milliseconds of verification, not after all of it.
+    private const int MaxVerifyBatch = 128;
+    private const int MinJobsPerVerifier = 8;
+
     private readonly Dictionary<PeerId, PeerState> _peers = [];
     private readonly Dictionary<string, HashSet<PeerId>> _topics = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<PeerId>> _mesh = new(StringComparer.Ordinal);
@@ -19,11 +24,15 @@ public sealed partial class GossipsubRouter
     private readonly Dictionary<string, Dictionary<PeerId, long>> _backoff = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
     private readonly Dictionary<MessageId, VerifyJob> _pending = [];
+    private readonly List<VerifyJob> _toVerify = [];
+    private readonly Queue<VerifyBatch> _verifying = new();
     private readonly Dictionary<MessageId, DeliveryRecord> _deliveries = [];
-    private readonly Queue<(MessageId Id, long Expires)> _deliveryExpiry = new();
+    private readonly ExpiryQueue<MessageId> _deliveryExpiry = new();
     private readonly Dictionary<MessageId, Dictionary<PeerId, long>> _promises = [];
     private readonly Dictionary<PeerId, Outgoing> _outgoing = [];
     private readonly List<TaskCompletionSource> _barriers = [];
+    private readonly HashSet<PeerId> _publishTargets = [];
+    private readonly List<MessageId> _gossipIds = [];
     private readonly MessageCache _mcache;
     private readonly SeenCache<MessageId> _seen;
     private readonly PeerScore _score;
@@ -37,7 +46,7 @@ public sealed partial class GossipsubRouter
         switch (e)
         {
             case RpcReceivedEvent r: OnRpc(r); break;
-            case VerifiedEvent v: OnVerified(v); break;
+            case VerifiedBatchEvent v: OnVerifiedBatch(v.Batch); break;
             case PublishEvent p: OnPublish(p); break;
             case PeerAddedEvent a: OnPeerAdded(a.Peer, a.Protocol, a.Outbound, a.Address); break;
             case PeerRemovedEvent r: OnPeerRemoved(r.Peer); break;
@@ -243,7 +252,47 @@ public sealed partial class GossipsubRouter
 
         job = new VerifyJob(id, message, from, message.Topic);
         _pending[id] = job;
-        return _verify.Writer.TryWrite(job) ? job : null;
+        _toVerify.Add(job);
+        return job;
+    }
+
+    /// <summary>Hands the messages taken in since the last call to the verifiers, in batches (end of each loop round).</summary>
+    private void SubmitVerification()
+    {
+        int count = _toVerify.Count;
+        for (int start = 0; start < count; start += MaxVerifyBatch)
+        {
+            var jobs = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_toVerify).Slice(start, Math.Min(MaxVerifyBatch, count - start)).ToArray();
+            var batch = new VerifyBatch(jobs);
+            _verifying.Enqueue(batch);
+            // One copy per verifier that can help (small batches need fewer).
+            int copies = Math.Min(_options.VerificationWorkers, (jobs.Length + MinJobsPerVerifier - 1) / MinJobsPerVerifier);
+            for (int i = 0; i < copies; i++) _verify.Writer.TryWrite(batch);
+        }
+
+        _toVerify.Clear();
+    }
+
+    /// <summary>Applies the results of every verified batch at the head of the queue, in submission order.</summary>
+    private void OnVerifiedBatch(VerifyBatch batch)
+    {
+        batch.Completed = true;
+        while (_verifying.TryPeek(out var head) && head.Completed)
+        {
+            _verifying.Dequeue();
+            for (int i = 0; i < head.Jobs.Length; i++)
+            {
+                // One failing message must not keep the rest of its batch (and their read loops' credits) waiting.
+                try
+                {
+                    OnVerified(head.Jobs[i], head.Results[i], head.Authors[i]);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Log.EventFailed(_logger, nameof(OnVerified), ex);
+                }
+            }
+        }
     }
 
     private void OnDuplicateOfRecord(PeerId from, string topic, DeliveryRecord record)
@@ -259,18 +308,17 @@ public sealed partial class GossipsubRouter
         }
     }
 
-    private void OnVerified(VerifiedEvent v)
+    private void OnVerified(VerifyJob job, ValidationResult result, PeerId? author)
     {
-        var job = v.Job;
         job.Credits?.Release(1);
         job.Credits = null;
         _pending.Remove(job.Id);
         long now = Now;
         _seen.Add(job.Id, now);
-        _deliveries[job.Id] = new DeliveryRecord(v.Result, now);
-        _deliveryExpiry.Enqueue((job.Id, now + s_deliveryRecordTtl.Ticks));
+        _deliveries[job.Id] = new DeliveryRecord(result, now);
+        _deliveryExpiry.Enqueue(job.Id, now + s_deliveryRecordTtl.Ticks);
 
-        if (v.Result == ValidationResult.Reject)
+        if (result == ValidationResult.Reject)
         {
             Interlocked.Increment(ref Counters._invalid);
             if (_peers.ContainsKey(job.Source)) _score.RejectedMessage(job.Source, job.Topic);
@@ -282,7 +330,7 @@ public sealed partial class GossipsubRouter
             return;
         }
 
-        if (v.Result == ValidationResult.Ignore || v.Author is null || v.Author == LocalPeer)
+        if (result == ValidationResult.Ignore || author is null || author == LocalPeer)
         {
             Interlocked.Increment(ref Counters._ignored);
             return;
@@ -292,11 +340,11 @@ public sealed partial class GossipsubRouter
         _mcache.Put(job.Id, job.Message);
         if (_subscriptions.TryGetValue(job.Topic, out var sub))
         {
-            sub.Deliver(new ReceivedMessage(job.Id, job.Topic, v.Author, job.Source, job.Message));
+            sub.Deliver(new ReceivedMessage(job.Id, job.Topic, author, job.Source, job.Message));
             Interlocked.Increment(ref Counters._delivered);
         }
 
-        Forward(job, v.Author);
+        Forward(job, author);
     }
 
     private void Forward(VerifyJob job, PeerId author)
@@ -362,7 +410,8 @@ public sealed partial class GossipsubRouter
         }
 
         _mcache.Put(p.Id, p.Message);
-        var targets = new HashSet<PeerId>();
+        var targets = _publishTargets;
+        targets.Clear();
         if (_topics.TryGetValue(topic, out var subscribers))
         {
             foreach (var peer in subscribers)

@@ -1,8 +1,8 @@
 // Gossipsub v1.1 router (with v1.0/floodsub fallback and v1.2 IDONTWANT):
 // https://github.com/libp2p/specs/blob/master/pubsub/gossipsub/gossipsub-v1.0.md, -v1.1.md, -v1.2.md
 //
-//   read loops ──HandleRpc──▶ ┌──────────────┐ ──VerifyJob──▶ verification workers (N cores: Ed25519 + validator)
-//   AddPeer/RemovePeer ─────▶ │ router loop  │ ◀──Verified──┘
+//   read loops ──HandleRpc──▶ ┌──────────────┐ ──VerifyBatch──▶ verification workers (N cores: Ed25519 + validator)
+//   AddPeer/RemovePeer ─────▶ │ router loop  │ ◀──VerifiedBatch─┘ (results applied in arrival order)
 //   Publish/Subscribe ──────▶ │ (one task)   │ ──TrySend(peer, RPC)──▶ IPubsubPeerSender (one RPC per peer per batch)
 //   heartbeat timer ────────▶ └──────────────┘
 //
@@ -37,12 +37,14 @@ public sealed partial class GossipsubRouter : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Channel<RouterEvent> _events = Channel.CreateUnbounded<RouterEvent>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Channel<VerifyJob> _verify = Channel.CreateUnbounded<VerifyJob>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly Channel<VerifyBatch> _verify = Channel.CreateUnbounded<VerifyBatch>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly Dictionary<string, Func<ReceivedMessage, ValidationResult>> _validators = new(StringComparer.Ordinal);
     private readonly Lock _validatorsLock = new();
     private readonly ConcurrentDictionary<PeerId, InboundCredits> _credits = new();
     private readonly SemaphoreSlim _publishCredits;
     private readonly SeqnoGenerator _seqno;
+    private readonly byte[] _fromBytes;
+    private readonly byte[] _keyBytes;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _tasks = [];
     private ITimer? _heartbeatTimer;
@@ -60,6 +62,8 @@ public sealed partial class GossipsubRouter : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _seqno = new SeqnoGenerator(_time);
+        _fromBytes = identity.PeerId.ToByteArray();
+        _keyBytes = identity.PublicKey.ToProtobuf();
         _publishCredits = new SemaphoreSlim(_options.MaxPendingPublishes, _options.MaxPendingPublishes);
         LocalPeer = identity.PeerId;
         long now = _time.GetUtcNow().UtcTicks;
@@ -235,7 +239,7 @@ public sealed partial class GossipsubRouter : IAsyncDisposable
         try
         {
             // Signing runs on the caller's thread, keeping the loop free (Ed25519 sign is tens of microseconds).
-            var message = PubsubSigning.CreateSigned(_identity, topic, data, _seqno.Next());
+            var message = PubsubSigning.CreateSigned(_identity, _fromBytes, _keyBytes, topic, data, _seqno.Next());
             var id = _options.MessageIdFunction(message);
             e = new PublishEvent(id, message, new TaskCompletionSource<PublishResult>(TaskCreationOptions.RunContinuationsAsynchronously));
         }
@@ -348,6 +352,7 @@ public sealed partial class GossipsubRouter : IAsyncDisposable
                 }
 
                 Interlocked.Add(ref Counters._eventsProcessed, n);
+                SubmitVerification();
                 FlushOutgoing();
                 if (_routedPublishes > 0)
                 {
@@ -376,34 +381,15 @@ public sealed partial class GossipsubRouter : IAsyncDisposable
         {
             while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
             {
-                while (reader.TryRead(out var job))
+                // A batch is queued once per verifier that may help with it; whoever reads it claims jobs until none
+                // are left, so a stale copy costs one failed claim.
+                while (reader.TryRead(out var batch))
                 {
-                    var status = PubsubSigning.Verify(job.Message, out var author);
-                    var result = ValidationResult.Accept;
-                    if (status != SignatureStatus.Valid)
+                    while (batch.TryClaim(out int i))
                     {
-                        Log.InvalidSignature(_logger, job.Source, job.Topic, status);
-                        result = ValidationResult.Reject;
+                        VerifyOne(batch, i);
+                        if (batch.Finish()) Post(new VerifiedBatchEvent(batch));
                     }
-                    else
-                    {
-                        Func<ReceivedMessage, ValidationResult>? validator;
-                        lock (_validatorsLock) _validators.TryGetValue(job.Topic, out validator);
-                        if (validator is not null)
-                        {
-                            try
-                            {
-                                result = validator(new ReceivedMessage(job.Id, job.Topic, author!, job.Source, job.Message));
-                            }
-                            catch (Exception ex) when (ex is not OperationCanceledException)
-                            {
-                                Log.ValidatorFailed(_logger, job.Topic, ex);
-                                result = ValidationResult.Ignore;
-                            }
-                        }
-                    }
-
-                    Post(new VerifiedEvent(job, result, author));
                 }
             }
         }
@@ -411,5 +397,48 @@ public sealed partial class GossipsubRouter : IAsyncDisposable
         {
             // disposed
         }
+    }
+
+    private void VerifyOne(VerifyBatch batch, int index)
+    {
+        var job = batch.Jobs[index];
+        var result = ValidationResult.Ignore;
+        PeerId? author = null;
+        try
+        {
+            var status = PubsubSigning.Verify(job.Message, out author);
+            result = ValidationResult.Accept;
+            if (status != SignatureStatus.Valid)
+            {
+                Log.InvalidSignature(_logger, job.Source, job.Topic, status);
+                result = ValidationResult.Reject;
+            }
+            else
+            {
+                Func<ReceivedMessage, ValidationResult>? validator;
+                lock (_validatorsLock) _validators.TryGetValue(job.Topic, out validator);
+                if (validator is not null)
+                {
+                    try
+                    {
+                        result = validator(new ReceivedMessage(job.Id, job.Topic, author!, job.Source, job.Message));
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        Log.ValidatorFailed(_logger, job.Topic, ex);
+                        result = ValidationResult.Ignore;
+                    }
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Whatever happens, the job must finish, or its batch (and every later one) would never be applied.
+            Log.EventFailed(_logger, nameof(VerifyOne), ex);
+            result = ValidationResult.Ignore;
+        }
+
+        batch.Results[index] = result;
+        batch.Authors[index] = author;
     }
 }

@@ -53,18 +53,27 @@ public static class PubsubSigning
     public static PubsubMessage CreateSigned(Ed25519KeyPair identity, string topic, ReadOnlySpan<byte> data, ulong seqno, bool includeKey = true)
     {
         ArgumentNullException.ThrowIfNull(identity);
+        return CreateSigned(identity, identity.PeerId.ToByteArray(), includeKey ? identity.PublicKey.ToProtobuf() : null, topic, data, seqno);
+    }
+
+    /// <summary>
+    /// As <see cref="CreateSigned(Ed25519KeyPair, string, ReadOnlySpan{byte}, ulong, bool)"/> with the author's
+    /// <c>from</c> and <c>key</c> bytes made once by the caller and shared by every message it signs (never modified).
+    /// </summary>
+    internal static PubsubMessage CreateSigned(Ed25519KeyPair identity, byte[] from, byte[]? key, string topic, ReadOnlySpan<byte> data, ulong seqno)
+    {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         var seq = new byte[SeqnoLength];
         BinaryPrimitives.WriteUInt64BigEndian(seq, seqno);
         var message = new PubsubMessage
         {
-            From = identity.PeerId.ToByteArray(),
+            From = from,
             Data = data.ToArray(),
             Seqno = seq,
             Topic = topic,
         };
         message.Signature = Sign(identity, message);
-        if (includeKey) message.Key = identity.PublicKey.ToProtobuf();
+        message.Key = key;
         return message;
     }
 
@@ -105,8 +114,18 @@ public static class PubsubSigning
         author = null;
         if (message.From is null || message.Seqno is null || message.Signature is null) return SignatureStatus.MissingFields;
         if (message.Seqno.Length != SeqnoLength) return SignatureStatus.InvalidSeqno;
-        if (!PeerId.TryFromBytes(message.From, out var from) || from is null) return SignatureStatus.InvalidFrom;
 
+        // An author verified before, with byte-identical from (and key, if sent): only the signature is checked.
+        var known = AuthorKeys.Find(message.From, message.Key);
+        if (known is not null)
+        {
+            if (!CheckSignature(message, known, null)) return SignatureStatus.InvalidSignature;
+            ShareAuthorBytes(message, known);
+            author = known.Id;
+            return SignatureStatus.Valid;
+        }
+
+        if (!PeerId.TryFromBytes(message.From, out var from) || from is null) return SignatureStatus.InvalidFrom;
         PublicKey? key = null;
         if (message.Key is not null)
         {
@@ -117,6 +136,26 @@ public static class PubsubSigning
             return SignatureStatus.InvalidKey;
         }
 
+        var added = AuthorKeys.Add(message.From, from, key);
+        if (!CheckSignature(message, added, key)) return SignatureStatus.InvalidSignature;
+        if (added is not null) ShareAuthorBytes(message, added);
+        author = added?.Id ?? from;
+        return SignatureStatus.Valid;
+    }
+
+    /// <summary>
+    /// Replaces the message's from (and key, when byte-equal) with the author's shared copies, so that the messages
+    /// the router keeps (message cache, queues) hold two arrays fewer each.
+    /// </summary>
+    private static void ShareAuthorBytes(PubsubMessage message, AuthorKeys.Author author)
+    {
+        message.From = author.From;
+        if (message.Key is not null && message.Key.AsSpan().SequenceEqual(author.KeyProtobuf)) message.Key = author.KeyProtobuf;
+    }
+
+    /// <summary>Verifies the signature over "libp2p-pubsub:" ‖ fields 1..4 with the cached author, else with <paramref name="key"/>.</summary>
+    private static bool CheckSignature(PubsubMessage message, AuthorKeys.Author? author, PublicKey? key)
+    {
         int length = Prefix.Length + message.GetSignedPartLength();
         byte[]? rented = null;
         Span<byte> input = length <= StackLimit ? stackalloc byte[length] : (rented = ArrayPool<byte>.Shared.Rent(length));
@@ -124,15 +163,12 @@ public static class PubsubSigning
         {
             Prefix.CopyTo(input);
             message.WriteSignedPart(input[Prefix.Length..]);
-            if (!VerificationKeyCache.Verify(from, key, input[..length], message.Signature)) return SignatureStatus.InvalidSignature;
+            return author is not null ? author.Verify(input[..length], message.Signature) : key!.Verify(input[..length], message.Signature);
         }
         finally
         {
             if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         }
-
-        author = from;
-        return SignatureStatus.Valid;
     }
 }
 

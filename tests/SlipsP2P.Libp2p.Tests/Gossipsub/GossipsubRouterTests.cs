@@ -162,12 +162,7 @@ public sealed class GossipsubRouterTests
         var sub = r.Router.Subscribe(Topic);
         var x = net.AddRawPeer();
         var y = net.AddRawPeer();
-        net.Connect(x, r);
-        net.Connect(y, r);
-        x.Subscribe(r, Topic);
-        y.Subscribe(r, Topic);
-        await net.SettleAsync();
-        await net.HeartbeatsAsync(1);
+        await net.JoinAsync(r, Topic, x, y);
         var m = PubsubSigning.CreateSigned(x.Key, Topic, "good"u8, 1);
         m.Data = "evil"u8.ToArray();
 

@@ -79,6 +79,19 @@ internal sealed class InProcessNetwork : IAsyncDisposable
         target.Receive(from, decoded);
     }
 
+    /// <summary>Connects each raw peer to <paramref name="router"/> (peer dials) and subscribes it to <paramref name="topic"/>; settles and runs one heartbeat, so the mesh is formed.</summary>
+    public async Task JoinAsync(RouterNode router, string topic, params RawPeer[] peers)
+    {
+        foreach (var p in peers)
+        {
+            Connect(p, router);
+            p.Subscribe(router, topic);
+        }
+
+        await SettleAsync();
+        await HeartbeatsAsync(1);
+    }
+
     /// <summary>Waits until every router is idle and no RPC moved during a full round.</summary>
     public async Task SettleAsync()
     {

@@ -59,10 +59,10 @@ internal sealed class MessageCache
         return e.Message;
     }
 
-    /// <summary>Ids of the newest <c>history_gossip</c> windows for <paramref name="topic"/>.</summary>
-    public List<MessageId> GetGossipIds(string topic)
+    /// <summary>Replaces the content of <paramref name="ids"/> with the ids of the newest <c>history_gossip</c> windows for <paramref name="topic"/>.</summary>
+    public void CollectGossipIds(string topic, List<MessageId> ids)
     {
-        var ids = new List<MessageId>();
+        ids.Clear();
         for (int i = 0; i < _gossip; i++)
         {
             foreach (var (id, t) in _windows[i])
@@ -70,8 +70,6 @@ internal sealed class MessageCache
                 if (string.Equals(t, topic, StringComparison.Ordinal)) ids.Add(id);
             }
         }
-
-        return ids;
     }
 
     /// <summary>Drops the oldest window and opens a new one.</summary>

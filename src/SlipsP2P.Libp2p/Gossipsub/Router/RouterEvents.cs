@@ -36,13 +36,10 @@ internal sealed class RpcReceivedEvent(PeerId peer, PubsubRpc rpc, InboundCredit
     public int Held { get; } = held;
 }
 
-internal sealed class VerifiedEvent(VerifyJob job, ValidationResult result, PeerId? author) : RouterEvent
+/// <summary>Every job of <see cref="Batch"/> has been verified (posted by the verifier that finished the last one).</summary>
+internal sealed class VerifiedBatchEvent(VerifyBatch batch) : RouterEvent
 {
-    public VerifyJob Job { get; } = job;
-
-    public ValidationResult Result { get; } = result;
-
-    public PeerId? Author { get; } = author;
+    public VerifyBatch Batch { get; } = batch;
 }
 
 internal sealed class PublishEvent(MessageId id, PubsubMessage message, TaskCompletionSource<PublishResult> completion) : RouterEvent
@@ -97,4 +94,38 @@ internal sealed class VerifyJob(MessageId id, PubsubMessage message, PeerId sour
 
     /// <summary>Other peers that delivered the same id while it was being verified (router loop only).</summary>
     public List<PeerId>? AlsoFrom { get; set; }
+}
+
+/// <summary>
+/// Received messages handed to the verifiers together, in the order the router took them in. Any number of verifiers
+/// work on one batch at once, each claiming the next unverified job; the one that finishes the last job posts the
+/// batch back. The router applies the results of a batch, and of successive batches, in that same order, so that
+/// messages of one peer are delivered and forwarded in the order they arrived even though they are verified in
+/// parallel.
+/// </summary>
+internal sealed class VerifyBatch(VerifyJob[] jobs)
+{
+    private int _next = -1;
+    private int _remaining = jobs.Length;
+
+    public VerifyJob[] Jobs { get; } = jobs;
+
+    /// <summary>The verdict of each job, by index (written by the verifier that claimed it).</summary>
+    public ValidationResult[] Results { get; } = new ValidationResult[jobs.Length];
+
+    /// <summary>The signer of each valid job, by index.</summary>
+    public PeerId?[] Authors { get; } = new PeerId?[jobs.Length];
+
+    /// <summary>Set by the router loop when the batch's event arrived (router loop only).</summary>
+    public bool Completed { get; set; }
+
+    /// <summary>Claims the next job to verify; false when every job has been claimed.</summary>
+    public bool TryClaim(out int index)
+    {
+        index = Interlocked.Increment(ref _next);
+        return index < Jobs.Length;
+    }
+
+    /// <summary>Records that a claimed job is done; true for the call that finished the batch.</summary>
+    public bool Finish() => Interlocked.Decrement(ref _remaining) == 0;
 }

@@ -8,7 +8,7 @@ internal sealed class SeenCache<TKey>
     where TKey : notnull
 {
     private readonly Dictionary<TKey, long> _expiry;
-    private readonly Queue<(TKey Key, long Expires)> _order = new();
+    private readonly ExpiryQueue<TKey> _order = new();
     private readonly long _ttlTicks;
 
     public SeenCache(TimeSpan ttl, IEqualityComparer<TKey>? comparer = null)
@@ -24,7 +24,7 @@ internal sealed class SeenCache<TKey>
     {
         long expires = nowTicks + _ttlTicks;
         if (!_expiry.TryAdd(key, expires)) return false;
-        _order.Enqueue((key, expires));
+        _order.Enqueue(key, expires);
         return true;
     }
 

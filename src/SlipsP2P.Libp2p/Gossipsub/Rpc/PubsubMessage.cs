@@ -94,7 +94,7 @@ public sealed class PubsubMessage
                 case 1: value.From = f.ToArray(); break;
                 case 2: value.Data = f.ToArray(); break;
                 case 3: value.Seqno = f.ToArray(); break;
-                case 4: value.Topic = f.AsString(); break;
+                case 4: value.Topic = TopicStrings.Get(f.Bytes); break;
                 case 5: value.Signature = f.ToArray(); break;
                 case 6: value.Key = f.ToArray(); break;
                 default: break;
