@@ -150,6 +150,34 @@ public sealed class PackedStateTests
         Assert.All(ev, e => Assert.Equal(uids[..3], e.Uids));
     }
 
+    [Fact]
+    public void DnsWithoutConnection_UidsThatPackOrNot_EveryUidInOrder()
+    {
+        string[] uids = ["CAbc123", "dns-1", "", "18446744073709551615", "C0aZ9zA8bY7cX6dW5e123"];
+        var sink = new RecordingSink();
+        var pipeline = new AnalysisPipeline(new AnalysisOptions(), sink, [new SlipsP2P.Detection.Detectors.Dns.DnsWithoutConnectionDetector()]);
+        for (int i = 0; i < uids.Length; i++)
+        {
+            pipeline.OnEvent(new DnsRecord
+            {
+                Source = Ip("10.0.0.1"),
+                Destination = Ip("10.0.0.53"),
+                DestinationPort = 53,
+                Timestamp = 1 + i,
+                Uid = uids[i],
+                Query = $"n{i}.example.com",
+                QueryType = 1,
+                Answers = [$"93.184.0.{1 + i}"],
+            });
+        }
+
+        pipeline.Finish();
+
+        var e = Assert.Single(sink.OfType(EvidenceTypes.DnsWithoutConnection));
+        Assert.StartsWith("5 domains resolved with no connection", e.Description, StringComparison.Ordinal);
+        Assert.Equal(["CAbc123", "dns-1", "18446744073709551615", "C0aZ9zA8bY7cX6dW5e123"], e.Uids);
+    }
+
     private static string[] Uids(string format, int count)
     {
         var uids = new string[count];

@@ -77,8 +77,20 @@ public sealed class DataUploadDetector : HeuristicDetector
     /// <summary>One (source, destination) pair in one window, held in the store itself.</summary>
     private struct State
     {
-        public long Bytes;
-        public bool Reported;
+        // Reported is the sign bit of the byte count: 8 bytes less per pair (issue 5).
+        private long _bytesAndReported;
+
+        public long Bytes
+        {
+            readonly get => _bytesAndReported & long.MaxValue;
+            set => _bytesAndReported = (value & long.MaxValue) | (_bytesAndReported & long.MinValue);
+        }
+
+        public bool Reported
+        {
+            readonly get => _bytesAndReported < 0;
+            set => _bytesAndReported = value ? _bytesAndReported | long.MinValue : _bytesAndReported & long.MaxValue;
+        }
 
         // The only uid so far packed (most pairs see one flow), or in _more when it does not pack; from the second
         // uid on, _more is the list.

@@ -117,7 +117,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         s.Source = dns.Source;
         s.Resolver = dns.Destination;
         s.Query = q;
-        s.Uid = dns.Uid;
+        if (!PackedUid.TryPack(dns.Uid, out s.Uid)) s.UidText = dns.Uid;
         s.FirstNode = -1;
         for (int i = 0; i < k; i++) LinkNode(slot, answers[i]);
         _order.Enqueue((slot, s.Generation));
@@ -339,7 +339,9 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         public IpAddr Source;
         public IpAddr Resolver;
         public string? Query;
-        public string Uid;
+        // The lookup's uid packed (16 bytes instead of a 56-byte string, issue 5), or in UidText when it does not pack.
+        public PackedUid Uid;
+        public string? UidText;
     }
 
     private sealed class Summary(IpAddr profile, int window, long sequence)
@@ -367,7 +369,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
             Count++;
             LastTimestamp = Math.Max(LastTimestamp, s.Timestamp);
             Resolver = s.Resolver;
-            Uids.Add(s.Uid);
+            Uids.Add(s.UidText ?? s.Uid.ToString());
             if (SampleCount >= SampleDomains) return;
             for (int i = 0; i < SampleCount; i++)
             {
