@@ -10,6 +10,7 @@ namespace SlipsP2P.Detection.Detectors.Connections;
 public sealed class ConnectionWithoutDnsDetector : HeuristicDetector
 {
     private readonly HashSet<(IpAddr, IpAddr, int)> _reported = new();
+    private readonly ContainsMemo _dnsService = new("dns");
     private bool _sawDns;
 
     public override string Name => "connection_without_dns";
@@ -25,7 +26,7 @@ public sealed class ConnectionWithoutDnsDetector : HeuristicDetector
     {
         ArgumentNullException.ThrowIfNull(flow);
         ArgumentNullException.ThrowIfNull(ctx);
-        if (flow.Service.Contains("dns", StringComparison.OrdinalIgnoreCase) || flow.DestinationPort is 53 or 5353 or 123 or 67 or 68 or 137) _sawDns = true;
+        if (flow.DestinationPort is 53 or 5353 or 123 or 67 or 68 or 137 || _dnsService.In(flow.Service)) _sawDns = true;
         // Without any DNS in the input (a capture of one host's non-DNS traffic, a flow file with no dns.log)
         // every connection would match: Slips has the same blind spot; we stay silent instead.
         if (!_sawDns) return;

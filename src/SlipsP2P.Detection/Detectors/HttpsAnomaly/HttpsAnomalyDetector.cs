@@ -182,6 +182,11 @@ public sealed class HostBaseline(IpAddr address, double firstSeen)
     private readonly HashSet<string> _ja3 = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<HttpsAnomaly> _anomalies = new();
 
+    // The last name and fingerprint offered: a host's TLS records mostly repeat them, and a repeat is never new (the
+    // sets only grow), so it is answered without hashing the text again.
+    private string _lastServerName = "";
+    private string _lastJa3 = "";
+
     internal RunningStats Bytes;
     internal RunningStats Duration;
     internal RunningStats HourFlowsStats;
@@ -222,9 +227,19 @@ public sealed class HostBaseline(IpAddr address, double firstSeen)
         return now - FirstSeen < o.TrainingHours * 3600 || Bytes.Count < o.MinBaselinePoints;
     }
 
-    internal bool AddServerName(string name) => _serverNames.Count < MaxNames && _serverNames.Add(name);
+    internal bool AddServerName(string name)
+    {
+        if (string.Equals(name, _lastServerName, StringComparison.OrdinalIgnoreCase)) return false;
+        _lastServerName = name;
+        return _serverNames.Count < MaxNames && _serverNames.Add(name);
+    }
 
-    internal bool AddJa3(string ja3) => _ja3.Count < MaxJa3 && _ja3.Add(ja3);
+    internal bool AddJa3(string ja3)
+    {
+        if (string.Equals(ja3, _lastJa3, StringComparison.OrdinalIgnoreCase)) return false;
+        _lastJa3 = ja3;
+        return _ja3.Count < MaxJa3 && _ja3.Add(ja3);
+    }
 
     internal void AddAnomaly(HttpsAnomaly a)
     {

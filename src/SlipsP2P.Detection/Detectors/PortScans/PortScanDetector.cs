@@ -81,8 +81,8 @@ public sealed class PortScanDetector : IDetector, IBoundedState
         target.Packets += packets;
         target.Uids.Add(flow.Uid);
         // A ushort port set needs no cap: there are only 65536 ports.
-        if (!target.Ports.Add(flow.DestinationPort)) return;
-        int count = target.Ports.Count;
+        if (!target.AddPort(flow.DestinationPort)) return;
+        int count = target.PortCount;
         if (!ScanReporting.ShouldReport(count, target.LastReported, ctx.Detectors.VerticalScanMinPorts)) return;
         target.LastReported = count;
         double confidence = ScanReporting.Confidence(target.Packets);
@@ -155,7 +155,32 @@ public sealed class PortScanDetector : IDetector, IBoundedState
 
     private sealed class VerticalTarget
     {
-        public HashSet<ushort> Ports { get; } = new();
+        // Most targets of a horizontal scan see one port: it is kept here, and the set is made at a second one.
+        private ushort _firstPort;
+        private HashSet<ushort>? _ports;
+
+        public int PortCount { get; private set; }
+
+        /// <summary>Adds a destination port; false when it was already counted.</summary>
+        public bool AddPort(ushort port)
+        {
+            if (PortCount == 0)
+            {
+                _firstPort = port;
+                PortCount = 1;
+                return true;
+            }
+
+            if (_ports is null)
+            {
+                if (port == _firstPort) return false;
+                _ports = [_firstPort];
+            }
+
+            if (!_ports.Add(port)) return false;
+            PortCount = _ports.Count;
+            return true;
+        }
 
         public long Packets { get; set; }
 

@@ -32,6 +32,7 @@ public sealed partial class SshBruteForceDetector : IDetector
 
     private readonly WindowedStore<IpAddr, ProfileCampaigns> _state = new(static () => new ProfileCampaigns(), MaxProfilesPerWindow);
     private readonly BoundedSet<(IpAddr, ushort)> _sshServers = new(MaxKnownServers);
+    private readonly ContainsMemo _sshService = new("ssh");
 
     public string Name => "ssh_brute_force";
 
@@ -43,7 +44,7 @@ public sealed partial class SshBruteForceDetector : IDetector
         ArgumentNullException.ThrowIfNull(ctx);
         if (flow.Protocol != Protocol.Tcp || !flow.Established || flow.Source.IsNone) return;
         bool ssh = flow.DestinationPort == 22
-                   || flow.Service.Contains("ssh", StringComparison.OrdinalIgnoreCase)
+                   || _sshService.In(flow.Service)
                    || _sshServers.Contains((flow.Destination, flow.DestinationPort));
         if (!ssh) return;
 

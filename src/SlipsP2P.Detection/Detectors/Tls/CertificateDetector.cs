@@ -26,6 +26,7 @@ public sealed class CertificateDetector : HeuristicDetector
     ];
 
     private readonly HashSet<(IpAddr, string)> _reported = new();
+    private readonly ContainsMemo _selfSigned = new("self signed");
 
     public override string Name => "tls_certificates";
 
@@ -36,7 +37,7 @@ public sealed class CertificateDetector : HeuristicDetector
         ArgumentNullException.ThrowIfNull(ctx);
         if (record is not TlsRecord tls) return;
         if (_reported.Count > 100_000) _reported.Clear();
-        if (tls.ValidationStatus.Contains("self signed", StringComparison.OrdinalIgnoreCase)
+        if (_selfSigned.In(tls.ValidationStatus)
             && _reported.Add((tls.Destination, "self")))
         {
             ctx.Raise(Make(tls, EvidenceTypes.SelfSignedCertificate, ThreatLevel.Low, 0.5,
