@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Live-capture benchmark: replays a large generated capture with tcpreplay into one end of a veth pair (in two
-# network namespaces made here) while `slips -i` captures on the other end, then prints packets sent, packets the
-# node saw, libpcap's and the node's drop counters, the loss and the node's CPU time (user+sys, from /usr/bin/time).
+# network namespaces made here; tcpreplay -K preloads the file, so that reading it does not pace the sender) while
+# `slips -i` captures on the other end, then prints packets sent, packets the node saw, libpcap's and the node's drop
+# counters, the loss and the node's CPU time (user+sys, from /usr/bin/time).
 #
 #   bench/live.sh [PACKETS] [PPS...]      default: 2000000 packets, at 300000 pps and at --topspeed
 #
@@ -51,7 +52,7 @@ for rate in "${rates[@]}"; do
     done
     slips_pid=$(pgrep -P "$time_pid" | head -1)
     if [[ $rate == topspeed ]]; then speed=(--topspeed); else speed=(--pps "$rate"); fi
-    ip netns exec "$prefix-a" tcpreplay -i eth0 "${speed[@]}" "$pcap" >"$work/tcpreplay-$rate.log" 2>&1
+    ip netns exec "$prefix-a" tcpreplay -K -i eth0 "${speed[@]}" "$pcap" >"$work/tcpreplay-$rate.log" 2>&1
     sent=$(awk '/Successful packets:/ {print $3}' "$work/tcpreplay-$rate.log")
     pps=$(awk '/Rated:/ {for (i = 1; i <= NF; i++) if ($i ~ /pps/) print $(i - 1)}' "$work/tcpreplay-$rate.log" | head -1)
     kill -TERM "$slips_pid"
