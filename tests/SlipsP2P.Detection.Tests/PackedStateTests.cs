@@ -178,6 +178,32 @@ public sealed class PackedStateTests
         Assert.Equal(["CAbc123", "dns-1", "18446744073709551615", "C0aZ9zA8bY7cX6dW5e123"], e.Uids);
     }
 
+    [Fact]
+    public void UidCounts_FirstInlineThenMore_BehavesAsADictionary()
+    {
+        var counts = new UidCounts();
+        var reference = new Dictionary<string, int>(StringComparer.Ordinal);
+        string[] uids = ["Ca", "Ca", "Cb", "Ca", "Cc", "Cb", "cA"];
+        for (int i = 0; i < uids.Length; i++)
+        {
+            Assert.Equal(reference.TryGetValue(uids[i], out int expected), counts.TryGetValue(uids[i], out int actual));
+            Assert.Equal(expected, actual);
+            reference[uids[i]] = i;
+            counts[uids[i]] = i;
+            Assert.Equal(reference.Count, counts.Count);
+        }
+
+        foreach (var (uid, count) in reference)
+        {
+            Assert.True(counts.TryGetValue(uid, out int actual));
+            Assert.Equal(count, actual);
+        }
+
+        Assert.False(counts.TryGetValue("Cd", out int none));
+        Assert.Equal(0, none);
+        Assert.Equal(0, new UidCounts().Count);
+    }
+
     private static string[] Uids(string format, int count)
     {
         var uids = new string[count];

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using SlipsP2P.Detection.Collections;
+using SlipsP2P.Detection.Profiling;
 
 namespace SlipsP2P.Detection.Detectors.SshBruteForce;
 
@@ -231,7 +232,7 @@ public sealed partial class SshBruteForceDetector : IDetector
 
         public string Banner { get; set; } = "";
 
-        public Dictionary<string, int> Counted { get; } = new(StringComparer.Ordinal);
+        public UidCounts Counted { get; } = new();
 
         public UidList Uids { get; } = new();
     }
