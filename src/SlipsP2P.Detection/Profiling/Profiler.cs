@@ -37,6 +37,10 @@ public sealed class Profiler
     private readonly List<TupleSummary> _frozenTuples = new();
     private long _frozenDropped;
 
+    // The last source counted as a profile (consecutive flows mostly share their source): counted again it would be
+    // Present, so the set is not probed. Only a value the set holds is remembered, so refusals are still counted.
+    private IpAddr _lastCounted;
+
     /// <summary>Creates a profiler over <paramref name="windows"/>.</summary>
     public Profiler(AnalysisOptions options, TimeWindows windows)
     {
@@ -80,7 +84,7 @@ public sealed class Profiler
         ArgumentNullException.ThrowIfNull(flow);
         if (!BuildSummaries)
         {
-            if (!flow.Source.IsNone) _profiles.Add(flow.Source);
+            if (!flow.Source.IsNone && flow.Source != _lastCounted && _profiles.Add(flow.Source) != BoundedAdd.Dropped) _lastCounted = flow.Source;
             if (_options.AnalysisDirection == AnalysisDirection.All && !flow.Destination.IsNone && !flow.Destination.IsSpecial) _profiles.Add(flow.Destination);
             return;
         }

@@ -45,6 +45,11 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
     // order; a freed slot's generation moves on, and the queue skips it when it gets there (or when compacted).
     private readonly Queue<(int Slot, int Generation)> _order = new();
     private readonly Dictionary<(IpAddr Source, IpAddr Answer), int> _chains = new();
+
+    // How many chain keys fall in each bucket of their pair hash: a flow whose bucket holds none answers no waiting
+    // lookup and skips the chain table (most flows: a lookup is freed by its first connection; issue 5 fast path).
+    private const int ChainBuckets = 1 << 16;
+    private readonly int[] _chainsPerBucket = new int[ChainBuckets];
     private readonly Stack<int> _freeSlots = new();
     private readonly Stack<int> _freeNodes = new();
     private Slot[] _slots = new Slot[64];
@@ -75,9 +80,11 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         ArgumentNullException.ThrowIfNull(flow);
         ArgumentNullException.ThrowIfNull(ctx);
         var pair = (flow.Source, flow.Destination);
-        _contacted.Add(KeyHash.Of(flow.Source, flow.Destination));
+        ulong pairHash = KeyHash.Of(flow.Source, flow.Destination);
+        _contacted.Add(pairHash);
         // Every waiting resolution of this host that named this address is answered by the connection.
-        while (_live > 0 && _chains.TryGetValue(pair, out int node)) FreeSlot(_nodeSlot[node]);
+        int bucket = Bucket(pairHash);
+        while (_live > 0 && _chainsPerBucket[bucket] > 0 && _chains.TryGetValue(pair, out int node)) FreeSlot(_nodeSlot[node]);
         Expire(flow.Timestamp, ctx);
     }
 
@@ -97,7 +104,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         int k = 0;
         for (int i = 0; i < n; i++)
         {
-            if (!IpAddr.TryParse(dns.Answers[i], out var ip)) continue;
+            if (!ctx.TryGetAnswerAddress(dns, i, out var ip)) continue;
             // A host already talking to one of the answers needs no new connection after the lookup.
             if (_contacted.Contains(KeyHash.Of(dns.Source, ip))) return;
             if (answers[..k].IndexOf(ip) < 0) answers[k++] = ip;
@@ -295,7 +302,16 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         _nodeSlot[node] = slot;
         _nodeAnswer[node] = answer;
         _nodePrev[node] = -1;
-        _nodeNext[node] = _chains.TryGetValue(key, out int head) ? head : -1;
+        if (_chains.TryGetValue(key, out int head))
+        {
+            _nodeNext[node] = head;
+        }
+        else
+        {
+            _nodeNext[node] = -1;
+            _chainsPerBucket[Bucket(KeyHash.Of(s.Source, answer))]++;
+        }
+
         if (_nodeNext[node] >= 0) _nodePrev[_nodeNext[node]] = node;
         _chains[key] = node;
         _nodeSibling[node] = s.FirstNode;
@@ -313,12 +329,21 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         else
         {
             var key = (source, _nodeAnswer[node]);
-            if (next >= 0) _chains[key] = next;
-            else _chains.Remove(key);
+            if (next >= 0)
+            {
+                _chains[key] = next;
+            }
+            else
+            {
+                _chains.Remove(key);
+                _chainsPerBucket[Bucket(KeyHash.Of(source, key.Item2))]--;
+            }
         }
 
         _freeNodes.Push(node);
     }
+
+    private static int Bucket(ulong pairHash) => (int)(pairHash & (ChainBuckets - 1));
 
     private void Compact()
     {
