@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Text.RegularExpressions;
 using SlipsP2P.Testing;
 
@@ -5,7 +7,8 @@ namespace SlipsP2P.Cli.Tests;
 
 /// <summary>
 /// parameters.ingest_thread (issue 5): reading on a thread of its own gives the same outputs, byte for byte, as
-/// reading on the analysis thread, and an error of the reading thread the same one-line message and exit code.
+/// reading on the analysis thread, and an error of the reading thread the same one-line message and exit code;
+/// Ctrl-C part-way through an input still writes the outputs.
 /// </summary>
 public sealed partial class IngestThreadTests : IDisposable
 {
@@ -63,6 +66,80 @@ public sealed partial class IngestThreadTests : IDisposable
         Assert.Contains("parameters.ingest_thread", err);
     }
 
+    [Fact]
+    public async Task Analyse_CtrlCDuringInput_AnalysesWhatWasReadWritesOutputsExits130()
+    {
+        // Standard input keeps the analysis running for as long as the test writes: Ctrl-C arrives mid-input, always.
+        var ct = TestContext.Current.CancellationToken;
+        string outDir = Path.Combine(_dir, "out");
+        var psi = new ProcessStartInfo("dotnet", $"{Path.Combine(AppContext.BaseDirectory, "slips.dll")} -f - --input-type argus -o {outDir} --no-progress")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.Environment["SLIPS_HOME"] = Requires.RepoRoot;
+        using var process = Process.Start(psi)!;
+        try
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync(ct);
+            var stderr = process.StandardError.ReadToEndAsync(ct);
+            var input = process.StandardInput;
+            await input.WriteAsync("StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State,sTos,dTos,TotPkts,TotBytes,SrcBytes,Label\n".AsMemory(), ct);
+            for (int i = 0; i < 12; i++)
+            {
+                await input.WriteAsync($"2018/03/09 20:50:{i:00}.000000,0.000001,tcp,192.168.2.16,{40000 + i},   ->,203.0.113.{i + 1},23,S_,0,,2,120,120,flow=scan\n".AsMemory(), ct);
+            }
+
+            await input.FlushAsync(ct);
+            // alerts.log is made after the signal handlers are in place.
+            using (var ready = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
+            {
+                while (!File.Exists(Path.Combine(outDir, "alerts.log"))) await Task.Delay(50, ready.Token);
+            }
+
+            Requires.Run("kill", "-INT " + process.Id.ToString(CultureInfo.InvariantCulture), TimeSpan.FromSeconds(10));
+            // The reader looks at the stop every 1024 lines: more input until it stops reading and the process ends.
+            long written = 12;
+            try
+            {
+                using var writing = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+                while (!process.HasExited && written < 5_000_000)
+                {
+                    for (int i = 0; i < 256; i++, written++)
+                    {
+                        await input.WriteAsync($"2018/03/09 20:51:{written % 60:00}.000000,0.1,udp,192.168.2.20,{1024 + (written % 60000)},   <->,192.168.2.1,53,CON,0,,2,200,100,flow=benign\n".AsMemory(), writing.Token);
+                    }
+
+                    await input.FlushAsync(writing.Token);
+                }
+
+                input.Close();
+            }
+            catch (IOException)
+            {
+                // Broken pipe: slips stopped reading and ended, as it should.
+            }
+
+            await process.WaitForExitAsync(ct).WaitAsync(TimeSpan.FromMinutes(2), ct);
+            string err = await stderr.WaitAsync(TimeSpan.FromMinutes(1), ct);
+            string output = await stdout.WaitAsync(TimeSpan.FromMinutes(1), ct);
+            Assert.True(process.ExitCode == 130, $"exit {process.ExitCode}: {err}");
+            Assert.Contains("slips: interrupted: analysing what was read so far", err);
+            Assert.DoesNotContain("   at ", err);
+            Assert.Contains("HORIZONTAL_PORT_SCAN", await File.ReadAllTextAsync(Path.Combine(outDir, "alerts.json"), ct));
+            Match read = ReadLine().Match(output);
+            Assert.True(read.Success, output);
+            long records = long.Parse(read.Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+            Assert.InRange(records, 12, written - 1);
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill();
+        }
+    }
+
     private static (int Code, string Out, string Err) Slips(string args)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "slips.dll");
@@ -73,6 +150,9 @@ public sealed partial class IngestThreadTests : IDisposable
     private static string Summary(string stdout) => string.Join('\n', stdout.Split('\n').Where(l => !l.StartsWith("Read ", StringComparison.Ordinal) && !l.StartsWith("Output:", StringComparison.Ordinal)));
 
     private static string Stable(string text) => WallClock().Replace(Uuid().Replace(text, "UUID"), "TIME");
+
+    [GeneratedRegex(@"^Read ([0-9,]+) records", RegexOptions.Multiline)]
+    private static partial Regex ReadLine();
 
     [GeneratedRegex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")]
     private static partial Regex Uuid();

@@ -103,6 +103,8 @@ internal static class Analysis
     private static int Analyse(AnalysisRequest request, AnalysisOptions options, Whitelist? whitelist, IEventSource source,
                                string outDir, TextWriter stdout, TextWriter stderr)
     {
+        // Before any output exists: Ctrl-C or SIGTERM during a file's analysis stops the reading, not the process.
+        using var signals = source is LiveCaptureSource ? null : new StopSignals();
         var counter = new AlertCounter();
         using var log = AlertLogWriter.Create(Path.Combine(outDir, "alerts.log"));
         using var json = IdmefWriter.Create(Path.Combine(outDir, "alerts.json"));
@@ -130,16 +132,26 @@ internal static class Analysis
         if (anonymizer is not null) sink = anonymizer;
 
         var clock = Stopwatch.StartNew();
+        bool interrupted = false;
         try
         {
             if (source is LiveCaptureSource live) LiveRun.Run(live, sink, request.Duration, stderr);
-            else RunWithProgress(Overlapped(source, options), sink, request.NoProgress, stderr);
+            else RunWithProgress(Overlapped(source, options), sink, request.NoProgress, stderr, signals!.Token);
         }
         catch (InputException e)
         {
             stderr.WriteLine("slips: " + e.Message);
             if (source.Stats.Records == 0 && source.Stats.Packets == 0) return ExitCodes.InputError;
             stderr.WriteLine("slips: analysing what was read before the error");
+        }
+        catch (OperationCanceledException) when (signals is { Signalled: true })
+        {
+            interrupted = true;
+            stderr.WriteLine("slips: interrupted: analysing what was read so far (Ctrl-C again to end at once)");
+        }
+        finally
+        {
+            signals?.Dispose();
         }
 
         pipeline.Finish();
@@ -163,7 +175,7 @@ internal static class Analysis
         if (request.PrintTuples) Printing.PrintTuples(pipeline, stdout);
         Printing.PrintSummary(source, pipeline, counter, outDir, clock.Elapsed, stdout, stderr);
         if (source is LiveCaptureSource captured) LiveRun.Report(captured, outDir, clock.Elapsed, stdout, stderr);
-        return ExitCodes.Ok;
+        return interrupted ? ExitCodes.Interrupted : ExitCodes.Ok;
     }
 
     /// <summary>
@@ -174,13 +186,13 @@ internal static class Analysis
     private static IEventSource Overlapped(IEventSource source, AnalysisOptions options) =>
         options.IngestThread && source.Name != "-" ? new OverlappedSource(source) : source;
 
-    private static void RunWithProgress(IEventSource source, IEventSink sink, bool noProgress, TextWriter stderr)
+    private static void RunWithProgress(IEventSource source, IEventSink sink, bool noProgress, TextWriter stderr, CancellationToken cancellationToken)
     {
         long total = source.Name != "-" && File.Exists(source.Name) ? new FileInfo(source.Name).Length : 0;
         bool interactive = !noProgress && !Console.IsErrorRedirected && !Console.IsOutputRedirected && total > 8 << 20;
         if (!interactive)
         {
-            source.Run(sink, CancellationToken.None);
+            source.Run(sink, cancellationToken);
             return;
         }
 
@@ -193,8 +205,9 @@ internal static class Analysis
             {
                 var task = ctx.AddTask(Path.GetFileName(source.Name), maxValue: total);
                 var clock = Stopwatch.StartNew();
-                var work = Task.Run(() => source.Run(sink, CancellationToken.None));
-                while (!work.Wait(200))
+                var work = Task.Run(() => source.Run(sink, cancellationToken), CancellationToken.None);
+                // Not work.Wait(200): that throws an AggregateException when the input fails, and the caller wants the InputException.
+                while (!((IAsyncResult)work).AsyncWaitHandle.WaitOne(200))
                 {
                     var s = source.Stats;
                     task.Value = Math.Min(total, s.Bytes);

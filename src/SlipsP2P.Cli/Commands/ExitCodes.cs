@@ -11,4 +11,7 @@ internal static class ExitCodes
 
     /// <summary>Bad command line or configuration.</summary>
     public const int UsageError = 2;
+
+    /// <summary>Stopped by Ctrl-C or SIGTERM before the end of a file: what was read was analysed and written (128 + SIGINT).</summary>
+    public const int Interrupted = 130;
 }

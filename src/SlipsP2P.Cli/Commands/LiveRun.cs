@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using SlipsP2P.Core;
 using SlipsP2P.Ingest.Live;
@@ -26,18 +25,7 @@ internal static class LiveRun
     /// <summary>Captures and analyses until stopped; the analysis runs on this thread.</summary>
     public static void Run(LiveCaptureSource source, IEventSink sink, double? duration, TextWriter stderr)
     {
-        using var stop = new CancellationTokenSource();
-        int signals = 0;
-        void OnSignal(PosixSignalContext context)
-        {
-            // The first signal stops the capture cleanly (flows flushed, alerts written); a second one ends the process at once.
-            if (Interlocked.Increment(ref signals) > 1) return;
-            context.Cancel = true;
-            ThreadPool.QueueUserWorkItem(static s => Cancel((CancellationTokenSource)s!), stop);
-        }
-
-        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var stop = new StopSignals();
         if (duration is { } d) stop.CancelAfter(TimeSpan.FromSeconds(d));
 
         source.Progress = c => stderr.WriteLine(ProgressLine(source, c));
@@ -45,7 +33,6 @@ internal static class LiveRun
         string until = duration is { } s ? string.Create(CultureInfo.InvariantCulture, $"for {s} s") : "until Ctrl-C or SIGTERM";
         stderr.WriteLine($"slips: capturing on {source.Name}{filter} {until}");
         source.Run(sink, stop.Token);
-        Interlocked.Increment(ref signals); // from here on a signal ends the process as usual
     }
 
     /// <summary>Prints the capture's counters and writes them to capture.json in <paramref name="outDir"/>.</summary>
@@ -91,16 +78,4 @@ internal static class LiveRun
     private static string ProgressLine(LiveCaptureSource source, CaptureCounters c) => string.Format(CultureInfo.InvariantCulture,
         "slips: {0}: {1:N0} packets, {2:N0} flows; libpcap received {3:N0}, dropped {4:N0} (kernel) {5:N0} (interface); slips dropped {6:N0}",
         source.Name, c.Analysed, source.Stats.Flows, c.Received, c.KernelDropped, c.InterfaceDropped, c.QueueDropped);
-
-    private static void Cancel(CancellationTokenSource stop)
-    {
-        try
-        {
-            stop.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // The run ended meanwhile.
-        }
-    }
 }
