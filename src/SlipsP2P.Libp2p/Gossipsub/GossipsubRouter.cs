@@ -41,7 +41,6 @@ public sealed partial class GossipsubRouter : IAsyncDisposable
     private readonly Dictionary<string, Func<ReceivedMessage, ValidationResult>> _validators = new(StringComparer.Ordinal);
     private readonly Lock _validatorsLock = new();
     private readonly ConcurrentDictionary<PeerId, InboundCredits> _credits = new();
-    private readonly SemaphoreSlim _publishCredits;
     private readonly SeqnoGenerator _seqno;
     private readonly byte[] _fromBytes;
     private readonly byte[] _keyBytes;
@@ -64,7 +63,7 @@ public sealed partial class GossipsubRouter : IAsyncDisposable
         _seqno = new SeqnoGenerator(_time);
         _fromBytes = identity.PeerId.ToByteArray();
         _keyBytes = identity.PublicKey.ToProtobuf();
-        _publishCredits = new SemaphoreSlim(_options.MaxPendingPublishes, _options.MaxPendingPublishes);
+        _publishCredits = _options.MaxPendingPublishes;
         LocalPeer = identity.PeerId;
         long now = _time.GetUtcNow().UtcTicks;
         _mcache = new MessageCache(_options.HistoryLength, _options.HistoryGossip);
@@ -93,6 +92,7 @@ public sealed partial class GossipsubRouter : IAsyncDisposable
         if (Interlocked.Exchange(ref _started, 1) != 0) throw new InvalidOperationException("the router is already started");
         _tasks.Add(Task.Run(RunLoopAsync));
         for (int i = 0; i < _options.VerificationWorkers; i++) _tasks.Add(Task.Run(RunVerifierAsync));
+        _tasks.Add(Task.Run(RunPublishPumpAsync));
         _heartbeatTimer = _time.CreateTimer(static s => ((GossipsubRouter)s!).Post(HeartbeatEvent.Instance), this, _options.HeartbeatInitialDelay, _options.HeartbeatInterval);
     }
 
@@ -188,71 +188,6 @@ public sealed partial class GossipsubRouter : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Signs and publishes <paramref name="data"/> on <paramref name="topic"/>. Waits (asynchronously) while
-    /// <see cref="GossipsubOptions.MaxPendingPublishes"/> publishes are not yet routed or the sender's queues are
-    /// full, so that a burst is paced rather than dropped.
-    /// </summary>
-    public Task<PublishResult> PublishAsync(string topic, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(topic);
-        cancellationToken.ThrowIfCancellationRequested();
-        // Credit first, capacity second: a publish that waited for a credit must look at the queues as they are now.
-        if (_publishCredits.Wait(0, CancellationToken.None))
-        {
-            var capacity = _sender.WaitForCapacityAsync(cancellationToken);
-            if (capacity.IsCompletedSuccessfully) return PostPublish(topic, data.Span, cancellationToken);
-            Interlocked.Increment(ref Counters._publishWaits);
-            return PublishSlowAsync(this, topic, data, holdsCredit: true, capacity, cancellationToken);
-        }
-
-        Interlocked.Increment(ref Counters._publishWaits);
-        return PublishSlowAsync(this, topic, data, holdsCredit: false, ValueTask.CompletedTask, cancellationToken);
-    }
-
-    private static async Task<PublishResult> PublishSlowAsync(GossipsubRouter self, string topic, ReadOnlyMemory<byte> data, bool holdsCredit, ValueTask capacity, CancellationToken cancellationToken)
-    {
-        try
-        {
-            if (!holdsCredit)
-            {
-                await self._publishCredits.WaitAsync(cancellationToken).ConfigureAwait(false);
-                holdsCredit = true;
-                capacity = self._sender.WaitForCapacityAsync(cancellationToken);
-            }
-
-            await capacity.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            if (holdsCredit) self.ReleasePublishCredits();
-            throw;
-        }
-
-        return await self.PostPublish(topic, data.Span, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Signs and posts one publish; the caller holds one publish credit, which <see cref="OnPublish"/> gives back.</summary>
-    private Task<PublishResult> PostPublish(string topic, ReadOnlySpan<byte> data, CancellationToken cancellationToken)
-    {
-        PublishEvent e;
-        try
-        {
-            // Signing runs on the caller's thread, keeping the loop free (Ed25519 sign is tens of microseconds).
-            var message = PubsubSigning.CreateSigned(_identity, _fromBytes, _keyBytes, topic, data, _seqno.Next());
-            var id = _options.MessageIdFunction(message);
-            e = new PublishEvent(id, message, new TaskCompletionSource<PublishResult>(TaskCreationOptions.RunContinuationsAsynchronously));
-        }
-        catch
-        {
-            _publishCredits.Release();
-            throw;
-        }
-
-        Post(e);
-        return e.Completion.Task.WaitAsync(cancellationToken);
-    }
-
     /// <summary>Completes when the loop has processed everything posted so far and no message awaits verification.</summary>
     public Task WhenIdleAsync(CancellationToken cancellationToken = default)
     {
@@ -285,8 +220,9 @@ public sealed partial class GossipsubRouter : IAsyncDisposable
             // shutdown
         }
 
+        FailQueuedPublishes();
         _stop.Dispose();
-        _publishCredits.Dispose();
+        _pumpSignal.Dispose();
     }
 
     private void RaisePeerSubscription(PeerId peer, string topic, bool subscribed)
@@ -314,18 +250,6 @@ public sealed partial class GossipsubRouter : IAsyncDisposable
         else if (e is RpcReceivedEvent r)
         {
             r.Credits?.Release(r.Held);
-        }
-    }
-
-    private void ReleasePublishCredits(int count = 1)
-    {
-        try
-        {
-            _publishCredits.Release(count);
-        }
-        catch (ObjectDisposedException)
-        {
-            // disposed while a publish was in flight
         }
     }
 

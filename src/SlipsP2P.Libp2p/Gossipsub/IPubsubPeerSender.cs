@@ -26,4 +26,10 @@ public interface IPubsubPeerSender
     /// a local burst slows down instead of overflowing the queues; a stalled peer must not make it wait forever.
     /// </summary>
     ValueTask WaitForCapacityAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>
+    /// True when a local publish need not wait (no queue is congested): the synchronous check behind
+    /// <see cref="GossipsubRouter.PublishAsync"/>'s fast path. The default has no queues.
+    /// </summary>
+    bool HasCapacity => true;
 }

@@ -163,6 +163,9 @@ public sealed class PubsubStreamSender : IPubsubPeerSender, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    public bool HasCapacity => Volatile.Read(ref _congested) == 0;
+
+    /// <inheritdoc />
     public ValueTask WaitForCapacityAsync(CancellationToken cancellationToken)
         => Volatile.Read(ref _congested) == 0 ? ValueTask.CompletedTask : WaitForCapacitySlowAsync(cancellationToken);
 
