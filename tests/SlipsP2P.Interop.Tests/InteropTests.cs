@@ -48,7 +48,9 @@ public sealed class InteropTests : IAsyncLifetime
         _js = await JsPeer.StartAsync("--seed alice --topic interop-topic");
         Assert.Equal(AlicePeerId, _js.PeerId);
 
-        // Act: we are the TCP dialer (Noise initiator, yamux client, odd stream ids).
+        // Act: we are the TCP dialer (Noise initiator, yamux client, odd stream ids). We listen too, so that our signed
+        // peer record has an address in it.
+        await _host.ListenAsync(Multiaddr.Parse("/ip4/127.0.0.1/tcp/0"), Ct).WaitAsync(s_step, Ct);
         var conn = await _host.DialAsync(Multiaddr.Parse(_js.ListenAddress), Ct).WaitAsync(s_step, Ct);
 
         // Assert: Noise authenticated alice; js saw us inbound with noise + yamux.
@@ -70,6 +72,15 @@ public sealed class InteropTests : IAsyncLifetime
         var protocols = jsId.GetProperty("protocols").EnumerateArray().Select(p => p.GetString()).ToList();
         Assert.Contains("/ipfs/ping/1.0.0", protocols);
         Assert.Contains("/ipfs/id/1.0.0", protocols);
+
+        // Signed peer records both ways: js certified ours (its event has it only then), we verified js's.
+        var jsRecord = jsId.GetProperty("signedPeerRecord");
+        Assert.Equal(JsonValueKind.Object, jsRecord.ValueKind);
+        Assert.NotEmpty(_host.GetAdvertisedAddresses());
+        Assert.Equal(_host.GetAdvertisedAddresses().Select(a => a.ToString()), jsRecord.GetProperty("addresses").EnumerateArray().Select(a => a.GetString()));
+        Assert.NotNull(id.SignedPeerRecord);
+        Assert.Equal(System.Buffers.OperationStatus.Done, SlipsP2P.Libp2p.Discovery.SignedPeerRecord.TryOpen(id.SignedPeerRecord, out var jsOwn));
+        Assert.Equal(AlicePeerId, jsOwn!.Peer.ToString());
 
         // libp2p ping both ways, plus a yamux-level ping.
         Assert.True(await conn.PingAsync(Ct).WaitAsync(s_step, Ct) > TimeSpan.Zero);

@@ -134,7 +134,9 @@ node.addEventListener('peer:identify', (evt) => {
     protocolVersion: d.protocolVersion ?? null,
     protocols: d.protocols ?? [],
     listenAddrs: (d.listenAddrs ?? []).map((a) => a.toString()),
-    observedAddr: d.observedAddr ? d.observedAddr.toString() : null
+    observedAddr: d.observedAddr ? d.observedAddr.toString() : null,
+    // present only when js verified the record (openAndCertify) and it names the connection's peer
+    signedPeerRecord: d.signedPeerRecord ? { seq: String(d.signedPeerRecord.seq), addresses: d.signedPeerRecord.addresses.map((a) => a.toString()) } : null
   })
 })
 

@@ -272,6 +272,72 @@ public sealed class HostTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Identify_BothWays_EachKeepsTheOthersSignedPeerRecordOfItsListenAddresses()
+    {
+        var listener = NewHost();
+        var dialer = NewHost();
+        var ct = TestContext.Current.CancellationToken;
+        var addr = await listener.ListenAsync(Multiaddr.Parse("/ip4/127.0.0.1/tcp/0"), ct).DefaultTimeout();
+        await dialer.ListenAsync(Multiaddr.Parse("/ip4/127.0.0.1/tcp/0"), ct).DefaultTimeout();
+        var conn = await dialer.DialAsync(addr, ct).DefaultTimeout();
+        Assert.NotNull(await conn.Identified.DefaultTimeout());
+        var inbound = listener.Connections.GetConnections(dialer.PeerId)[0];
+        Assert.NotNull(await inbound.Identified.DefaultTimeout());
+
+        foreach (var (host, other) in new[] { (dialer, listener), (listener, dialer) })
+        {
+            byte[]? envelope = host.SignedPeerRecordOf(other.PeerId);
+            Assert.NotNull(envelope);
+            Assert.Equal(System.Buffers.OperationStatus.Done, SlipsP2P.Libp2p.Discovery.SignedPeerRecord.TryOpen(envelope, out var record));
+            Assert.Equal(other.PeerId, record!.Peer);
+            Assert.Equal(other.ListenAddresses, record.Addresses);
+        }
+
+        // The same record while the addresses stay; a new listener re-signs it with a larger sequence number.
+        byte[] first = listener.LocalSignedPeerRecord();
+        Assert.Same(first, listener.LocalSignedPeerRecord());
+        await listener.ListenAsync(Multiaddr.Parse("/ip4/127.0.0.1/tcp/0"), ct).DefaultTimeout();
+        SlipsP2P.Libp2p.Discovery.SignedPeerRecord.TryOpen(first, out var before);
+        SlipsP2P.Libp2p.Discovery.SignedPeerRecord.TryOpen(listener.LocalSignedPeerRecord(), out var after);
+        Assert.Equal(2, after!.Addresses.Count);
+        Assert.True(after.Sequence > before!.Sequence);
+    }
+
+    [Theory]
+    [InlineData("about-another-peer")]
+    [InlineData("bad-signature")]
+    public async Task Identify_ForgedSignedPeerRecord_DroppedRestOfIdentifyKept(string kind)
+    {
+        var listener = NewHost();
+        var dialer = NewHost();
+        using var stranger = Ed25519KeyPair.Generate();
+        var ct = TestContext.Current.CancellationToken;
+        listener.SetStreamHandler(IdentifyProtocol.ProtocolId, async (s, token) =>
+        {
+            var m = IdentifyProtocol.CreateMessage(listener, s.Connection);
+            if (kind == "about-another-peer")
+            {
+                m.SignedPeerRecord = SlipsP2P.Libp2p.Discovery.SignedPeerRecord.Seal(stranger, 1, listener.ListenAddresses);
+            }
+            else
+            {
+                m.SignedPeerRecord = (byte[])m.SignedPeerRecord!.Clone();
+                m.SignedPeerRecord[^1] ^= 1; // the last byte is the signature's
+            }
+
+            await SlipsP2P.Libp2p.Protobuf.LengthPrefixed.WriteAsync(s.Output, m.Encode(), token);
+        });
+        var addr = await listener.ListenAsync(Multiaddr.Parse("/ip4/127.0.0.1/tcp/0"), ct).DefaultTimeout();
+        var conn = await dialer.DialAsync(addr, ct).DefaultTimeout();
+
+        var identify = await conn.Identified.DefaultTimeout();
+        Assert.NotNull(identify);
+        Assert.Null(identify.SignedPeerRecord);
+        Assert.Null(dialer.SignedPeerRecordOf(listener.PeerId));
+        Assert.Equal(listener.ListenAddresses, identify.ListenAddresses);
+    }
+
+    [Fact]
     public void IdentifyMessage_RoundTrip_AllFields()
     {
         var m = new IdentifyMessage

@@ -3,6 +3,7 @@
 // The opener asks; the responder writes one length-prefixed Identify message and closes (js reads lp-framed).
 using System.Buffers;
 using SlipsP2P.Libp2p.Crypto;
+using SlipsP2P.Libp2p.Discovery;
 using SlipsP2P.Libp2p.Multiformats;
 using SlipsP2P.Libp2p.Protobuf;
 using SlipsP2P.Libp2p.Transport;
@@ -33,6 +34,7 @@ public static class IdentifyProtocol
             ListenAddrs = addrs,
             ObservedAddr = connection.RemoteAddress.WithoutPeerId().ToByteArray(),
             Protocols = [.. host.Protocols],
+            SignedPeerRecord = host.LocalSignedPeerRecord(),
         };
     }
 
@@ -132,6 +134,15 @@ public static class IdentifyProtocol
 
         Multiaddr? observed = previous?.ObservedAddress;
         if (message.ObservedAddr is not null && Multiaddr.TryDecode(message.ObservedAddr, out var o) == OperationStatus.Done) observed = o;
+        // A record about anyone but the authenticated peer, or one that does not verify, is dropped (it may be forged).
+        byte[]? record = previous?.SignedPeerRecord;
+        if (message.SignedPeerRecord is not null)
+        {
+            record = SignedPeerRecord.TryOpen(message.SignedPeerRecord, out var opened) == OperationStatus.Done && opened!.Peer == connection.RemotePeer
+                ? message.SignedPeerRecord
+                : null;
+        }
+
         return new IdentifyResult(
             connection.RemotePeer,
             key,
@@ -139,6 +150,7 @@ public static class IdentifyProtocol
             message.AgentVersion ?? previous?.AgentVersion,
             addrs,
             observed,
-            message.Protocols ?? previous?.Protocols ?? (IReadOnlyList<string>)[]);
+            message.Protocols ?? previous?.Protocols ?? (IReadOnlyList<string>)[],
+            record);
     }
 }

@@ -11,6 +11,10 @@ namespace SlipsP2P.Libp2p.Protocols.Identify;
 /// <param name="ListenAddresses">Its listen addresses (undecodable ones skipped).</param>
 /// <param name="ObservedAddress">How it sees us, if sent and decodable.</param>
 /// <param name="Protocols">The protocols it accepts inbound.</param>
+/// <param name="SignedPeerRecord">
+/// Its signed peer record (envelope bytes), when it sent one that verifies and is about the peer itself; a record that
+/// fails either check is dropped.
+/// </param>
 public sealed record IdentifyResult(
     PeerId Peer,
     PublicKey PublicKey,
@@ -18,4 +22,5 @@ public sealed record IdentifyResult(
     string? AgentVersion,
     IReadOnlyList<Multiaddr> ListenAddresses,
     Multiaddr? ObservedAddress,
-    IReadOnlyList<string> Protocols);
+    IReadOnlyList<string> Protocols,
+    byte[]? SignedPeerRecord = null);
