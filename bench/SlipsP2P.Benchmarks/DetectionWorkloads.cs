@@ -15,14 +15,15 @@ namespace SlipsP2P.Benchmarks;
 /// </summary>
 internal static class DetectionWorkloads
 {
-    public static int Report(int rounds, TextWriter output)
+    public static int Report(int rounds, TextWriter output, bool noDetectors = false)
     {
+        IDetector[]? none = noDetectors ? [] : null;
         var w = Workloads.Shared;
         NetEvent[] records = w.Records;
         rounds = Math.Max(1, rounds);
 
         // Warm-up: JIT tiers, the detectors' tables at size.
-        for (int i = 0; i < 3; i++) Run(Workloads.NewDetectionPipeline(w.Options, new Workloads.CountingAlerts()), records);
+        for (int i = 0; i < 3; i++) Run(Workloads.NewDetectionPipeline(w.Options, new Workloads.CountingAlerts(), none), records);
 
         long buildBytes = 0, buildNs = 0, runBytes = 0, evidence = 0;
         var perRound = new double[rounds];
@@ -31,7 +32,7 @@ internal static class DetectionWorkloads
             long cpu0 = ThreadCpu.Nanoseconds();
             long a0 = GC.GetAllocatedBytesForCurrentThread();
             var alerts = new Workloads.CountingAlerts();
-            var pipeline = Workloads.NewDetectionPipeline(w.Options, alerts);
+            var pipeline = Workloads.NewDetectionPipeline(w.Options, alerts, none);
             long a1 = GC.GetAllocatedBytesForCurrentThread();
             long cpu1 = ThreadCpu.Nanoseconds();
             Run(pipeline, records);
@@ -47,7 +48,7 @@ internal static class DetectionWorkloads
         Array.Sort(perRound);
         double median = perRound[rounds / 2];
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"detection: {w.FlowCount} flows, {records.Length} records, {evidence} evidence per round, {rounds} rounds, {Clock()}"));
+            $"detection{(noDetectors ? " without detectors (the pipeline's floor)" : "")}: {w.FlowCount} flows, {records.Length} records, {evidence} evidence per round, {rounds} rounds, {Clock()}"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  pipeline build: {buildBytes / (double)rounds / 1024:0} KiB, {buildNs / 1e6 / rounds:0.0} ms CPU per build"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,

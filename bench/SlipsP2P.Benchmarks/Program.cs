@@ -20,9 +20,10 @@ if (args.Length > 0 && args[0] == "--flow-files")
 
 if (args.Length > 0 && args[0] == "--detection-cpu")
 {
-    // Detection only, in thread CPU time and bytes per flow (meaningful on a loaded machine): -- --detection-cpu [ROUNDS] [breakdown]
+    // Detection only, in thread CPU time and bytes per flow (meaningful on a loaded machine): -- --detection-cpu [ROUNDS] [breakdown|floor]
     int rounds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10;
-    int code = DetectionWorkloads.Report(rounds, Console.Out);
+    // "floor": the same pipeline with no detector (whitelist, windows, profiles, dispatch).
+    int code = DetectionWorkloads.Report(rounds, Console.Out, noDetectors: args.Length > 2 && args[2] == "floor");
     return code != 0 || args.Length < 3 || args[2] != "breakdown" ? code : DetectionWorkloads.Breakdown(rounds, Console.Out);
 }
 

@@ -46,9 +46,10 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
     private readonly Queue<(int Slot, int Generation)> _order = new();
     private readonly Dictionary<(IpAddr Source, IpAddr Answer), int> _chains = new();
 
-    // How many chain keys fall in each bucket of their pair hash: a flow whose bucket holds none answers no waiting
-    // lookup and skips the chain table (most flows: a lookup is freed by its first connection; issue 5 fast path).
-    private const int ChainBuckets = 1 << 16;
+    // How many chain keys fall in each bucket of their pair hash (64 KiB, below the large object heap): a flow whose
+    // bucket holds none answers no waiting lookup and skips the chain table (most flows: a lookup is freed by its first
+    // connection; issue 5 fast path).
+    private const int ChainBuckets = 1 << 14;
     private readonly int[] _chainsPerBucket = new int[ChainBuckets];
     private readonly Stack<int> _freeSlots = new();
     private readonly Stack<int> _freeNodes = new();
