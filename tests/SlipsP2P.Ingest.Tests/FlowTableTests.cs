@@ -36,6 +36,42 @@ public sealed class FlowTableTests
     }
 
     [Fact]
+    public void Sweep_AfterABurstEnds_GivesBackSlotsAndKeepsTheOpenFlow()
+    {
+        // A TCP connection stays open across a burst of 20,000 one-packet UDP flows (issue 5: the table kept the burst's size).
+        C2S(1.0, Syn, 100, 0);
+        S2C(1.1, SynAck, 500, 101);
+        C2S(1.2, Ack, 101, 501);
+        for (int i = 0; i < 20_000; i++)
+        {
+            Feed(2 + (i * 1e-4), Ipv4($"10.1.{i / 250}.{1 + (i % 250)}", "10.0.2.2", 17, Udp(40000, 9999, [])));
+        }
+
+        Assert.Equal(20_001, _table.ActiveFlows);
+        Assert.True(_table.Capacity >= 20_001);
+
+        // Past the UDP timeout the burst is swept and the table shrinks; the TCP connection goes on in its new slot.
+        C2S(100.3, PshAck, 101, 501, 10);
+        Assert.Equal(1, _table.ActiveFlows);
+        Assert.Equal(FlowTable.MinCapacity, _table.Capacity);
+        S2C(100.35, Ack, 501, 111);
+        S2C(100.4, PshAck, 501, 111, 20);
+        C2S(100.5, Fin, 111, 521);
+        S2C(100.6, Fin, 521, 112);
+        C2S(100.7, Ack, 112, 522);
+        Feed(100.8, Ipv4("10.9.9.9", "10.0.2.2", 17, Udp(40000, 9999, [])));
+        _table.Flush();
+
+        Assert.Equal(20_002, _sink.Flows.Count());
+        var tcp = Assert.Single(_sink.Flows, f => f.Protocol == Protocol.Tcp);
+        Assert.Equal("ShADadFf", tcp.History);
+        Assert.Equal((10L, 20L), (tcp.SourceBytes, tcp.DestinationBytes));
+        Assert.Equal((5L, 4L), (tcp.SourcePackets, tcp.DestinationPackets));
+        Assert.Equal(ConnState.SF, tcp.State);
+        Assert.Equal(0, _table.ActiveFlows);
+    }
+
+    [Fact]
     public void Process_FullHandshakeDataAndFin_SfWithZeekHistory()
     {
         C2S(1.0, Syn, 100, 0);

@@ -34,6 +34,9 @@ public sealed class FlowTable
     internal const double SweepInterval = 1;
     private const int MaxCachedTexts = 4096;
 
+    /// <summary>Slots the table starts with and never shrinks below.</summary>
+    internal const int MinCapacity = 1024;
+
     private readonly AnalysisOptions _options;
     private readonly IEventSink _sink;
     private readonly Dictionary<FlowKey, int> _index = new();
@@ -42,7 +45,7 @@ public sealed class FlowTable
     private readonly List<Expired> _expired = new();
     private readonly Dictionary<ulong, string> _historyText = new();
     private readonly Dictionary<ulong, string> _macText = new();
-    private FlowState[] _flows = new FlowState[1024];
+    private FlowState[] _flows = new FlowState[MinCapacity];
     private int _highWater;
     private int[] _free = new int[64];
     private int _freeCount;
@@ -89,6 +92,9 @@ public sealed class FlowTable
 
     /// <summary>Flows currently open.</summary>
     public int ActiveFlows => _index.Count;
+
+    /// <summary>Flow slots allocated: grows with the open flows and is given back once they are far fewer.</summary>
+    internal int Capacity => _flows.Length;
 
     /// <summary>Flows emitted so far.</summary>
     public long FlowsEmitted { get; private set; }
@@ -544,6 +550,37 @@ public sealed class FlowTable
         }
 
         _expired.Clear();
+        Shrink();
+    }
+
+    /// <summary>
+    /// Gives back the slots of a burst once the open flows fit in an eighth of them (issue 5: the array, the free list
+    /// and the index kept the size of the busiest moment for the rest of the run, and every sweep walked all of it).
+    /// Runs after a sweep, when no slot number is held outside the table; live flows keep their relative order.
+    /// </summary>
+    private void Shrink()
+    {
+        int live = _index.Count;
+        if (_flows.Length <= MinCapacity || live > _flows.Length / 8) return;
+        int size = MinCapacity;
+        while (size < live * 2) size *= 2;
+        var flows = new FlowState[size];
+        int n = 0;
+        for (int i = 0; i < _highWater; i++)
+        {
+            ref FlowState f = ref _flows[i];
+            if (!f.InUse) continue;
+            flows[n] = f;
+            CollectionsMarshal.GetValueRefOrNullRef(_index, f.Key) = n;
+            n++;
+        }
+
+        _flows = flows;
+        _highWater = n;
+        _freeCount = 0;
+        if (_free.Length > 64) _free = new int[64];
+        _index.TrimExcess();
+        _expired.TrimExcess();
     }
 
     private double FinishTime(ref FlowState f)
