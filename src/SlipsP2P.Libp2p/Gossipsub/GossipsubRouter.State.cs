@@ -16,6 +16,11 @@ public sealed partial class GossipsubRouter
     private const int MaxVerifyBatch = 128;
     private const int MinJobsPerVerifier = 8;
 
+    // Messages for one peer are coalesced into RPCs of at most this size (well under the 1 MiB MaxRpcSize): a
+    // receiver must hold a whole RPC before it can verify any of it, and an RPC larger than the yamux window
+    // (256 KiB) can only arrive through a reader that buffers beyond the window.
+    private int MaxCoalescedRpcSize => Math.Min(_options.MaxRpcSize - 64, 64 * 1024);
+
     private readonly Dictionary<PeerId, PeerState> _peers = [];
     private readonly Dictionary<string, HashSet<PeerId>> _topics = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<PeerId>> _mesh = new(StringComparer.Ordinal);
@@ -388,7 +393,7 @@ public sealed partial class GossipsubRouter
     {
         var o = GetOutgoing(peer);
         int size = SpanProto.BytesFieldSize(2, message.GetSerializedLength());
-        if (o.Size + size > _options.MaxRpcSize - 64 && o.Rpc.Publish.Count > 0) FlushPeer(peer, o);
+        if (o.Size + size > MaxCoalescedRpcSize && o.Rpc.Publish.Count > 0) FlushPeer(peer, o);
         o.Rpc.Publish.Add(message);
         o.Size += size;
         Interlocked.Increment(ref Counters._forwarded);

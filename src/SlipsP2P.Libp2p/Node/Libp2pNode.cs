@@ -406,7 +406,7 @@ public sealed partial class Libp2pNode : IAsyncDisposable
             }
 
             IPAddress? ip = connection.RemoteAddress.TryGetTcpTarget(out _, out _, out var addr) ? addr : null;
-            _sender.AttachOutbound(peer, protocol, stream.Output.AsStream(), connection.Direction == ConnectionDirection.Outbound, ip);
+            _sender.AttachOutbound(peer, protocol, stream.Output, connection.Direction == ConnectionDirection.Outbound, ip);
         }
         catch (Exception ex) when (IsDialFailure(ex) || ex is YamuxStreamException)
         {

@@ -87,10 +87,26 @@ public sealed class PubsubStreamSender : IPubsubPeerSender, IAsyncDisposable
     /// <summary>Our outbound pubsub stream to <paramref name="peer"/> is negotiated: start writing to it.</summary>
     public void AttachOutbound(PeerId peer, PubsubProtocol protocol, Stream stream, bool outboundConnection, IPAddress? address = null)
     {
-        ArgumentNullException.ThrowIfNull(peer);
         ArgumentNullException.ThrowIfNull(stream);
+        Attach(peer, protocol, PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)), ownsWriter: true, outboundConnection, address);
+    }
+
+    /// <summary>
+    /// Our outbound pubsub stream to <paramref name="peer"/> is negotiated: start writing to its pipe directly (no
+    /// stream adapter, so frames go into the stream's own buffers without another copy). The writer is left open
+    /// when writing ends, as the stream overload leaves its stream open.
+    /// </summary>
+    public void AttachOutbound(PeerId peer, PubsubProtocol protocol, PipeWriter output, bool outboundConnection, IPAddress? address = null)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        Attach(peer, protocol, output, ownsWriter: false, outboundConnection, address);
+    }
+
+    private void Attach(PeerId peer, PubsubProtocol protocol, PipeWriter output, bool ownsWriter, bool outboundConnection, IPAddress? address)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
         var router = _router ?? throw new InvalidOperationException("Bind the router first");
-        var writer = new PeerWriter(this, stream);
+        var writer = new PeerWriter(this, output, ownsWriter);
         if (_writers.TryRemove(peer, out var old)) old.Complete();
         _writers[peer] = writer;
         router.AddPeer(peer, protocol, outboundConnection, address);
@@ -110,46 +126,56 @@ public sealed class PubsubStreamSender : IPubsubPeerSender, IAsyncDisposable
     /// </summary>
     public async Task RunInboundAsync(PeerId peer, Stream stream, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(peer);
         ArgumentNullException.ThrowIfNull(stream);
-        var router = _router ?? throw new InvalidOperationException("Bind the router first");
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
         try
         {
-            while (true)
-            {
-                var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                var buffer = result.Buffer;
-                while (true)
-                {
-                    var status = RpcFraming.TryReadFrame(ref buffer, _maxRpcSize, out var payload);
-                    if (status == OperationStatus.NeedMoreData) break;
-                    if (status != OperationStatus.Done)
-                    {
-                        throw new InvalidDataException($"pubsub stream from {peer}: bad length prefix or frame over {_maxRpcSize} bytes");
-                    }
-
-                    if (RpcFraming.TryDecode(payload, out var rpc) != OperationStatus.Done)
-                    {
-                        throw new InvalidDataException($"pubsub stream from {peer}: undecodable RPC of {payload.Length} bytes");
-                    }
-
-                    // Backpressure: wait while this peer has too many messages in verification (see the file header).
-                    var handled = router.HandleRpcAsync(peer, rpc, cancellationToken);
-                    if (!handled.IsCompletedSuccessfully) await handled.ConfigureAwait(false);
-                }
-
-                reader.AdvanceTo(buffer.Start, buffer.End);
-                if (result.IsCompleted)
-                {
-                    if (!buffer.IsEmpty) throw new InvalidDataException($"pubsub stream from {peer}: ended inside a frame");
-                    return;
-                }
-            }
+            await RunInboundAsync(peer, reader, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             await reader.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    // The read loop goes through a stream adapter on purpose: it takes bytes out of the yamux stream as they come
+    // (returning window credit) and assembles a frame in its own buffer, so that an RPC larger than the yamux receive
+    // window (256 KiB; RPCs may be up to MaxRpcSize) can arrive. Reading the yamux pipe directly and consuming only
+    // whole frames would never grant the window the rest of such a frame needs: the sender would stall for good.
+    private async Task RunInboundAsync(PeerId peer, PipeReader reader, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        ArgumentNullException.ThrowIfNull(reader);
+        var router = _router ?? throw new InvalidOperationException("Bind the router first");
+        while (true)
+        {
+            var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            while (true)
+            {
+                var status = RpcFraming.TryReadFrame(ref buffer, _maxRpcSize, out var payload);
+                if (status == OperationStatus.NeedMoreData) break;
+                if (status != OperationStatus.Done)
+                {
+                    throw new InvalidDataException($"pubsub stream from {peer}: bad length prefix or frame over {_maxRpcSize} bytes");
+                }
+
+                if (RpcFraming.TryDecode(payload, out var rpc) != OperationStatus.Done)
+                {
+                    throw new InvalidDataException($"pubsub stream from {peer}: undecodable RPC of {payload.Length} bytes");
+                }
+
+                // Backpressure: wait while this peer has too many messages in verification (see the file header).
+                var handled = router.HandleRpcAsync(peer, rpc, cancellationToken);
+                if (!handled.IsCompletedSuccessfully) await handled.ConfigureAwait(false);
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted)
+            {
+                if (!buffer.IsEmpty) throw new InvalidDataException($"pubsub stream from {peer}: ended inside a frame");
+                return;
+            }
         }
     }
 
@@ -217,7 +243,8 @@ public sealed class PubsubStreamSender : IPubsubPeerSender, IAsyncDisposable
         private const int MaxBatchBytes = 256 * 1024;
         private readonly PubsubStreamSender _owner;
         private readonly Channel<(PubsubRpc Rpc, int Size)> _queue;
-        private readonly Stream _stream;
+        private readonly PipeWriter _output;
+        private readonly bool _ownsOutput;
         private readonly Lock _lock = new();
         private readonly CancellationTokenSource _abort = new();
         private long _queuedBytes;
@@ -226,10 +253,11 @@ public sealed class PubsubStreamSender : IPubsubPeerSender, IAsyncDisposable
         private bool _completed;
         private TaskCompletionSource? _drained;
 
-        public PeerWriter(PubsubStreamSender owner, Stream stream)
+        public PeerWriter(PubsubStreamSender owner, PipeWriter output, bool ownsOutput)
         {
             _owner = owner;
-            _stream = stream;
+            _output = output;
+            _ownsOutput = ownsOutput;
             _queue = Channel.CreateBounded<(PubsubRpc, int)>(new BoundedChannelOptions(owner._queueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
             Completion = Task.Run(RunAsync);
         }
@@ -320,7 +348,7 @@ public sealed class PubsubStreamSender : IPubsubPeerSender, IAsyncDisposable
 
         private async Task RunAsync()
         {
-            var writer = PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true));
+            var writer = _output;
             try
             {
                 while (await _queue.Reader.WaitToReadAsync(_abort.Token).ConfigureAwait(false))
@@ -354,7 +382,7 @@ public sealed class PubsubStreamSender : IPubsubPeerSender, IAsyncDisposable
             finally
             {
                 Complete();
-                await writer.CompleteAsync().ConfigureAwait(false);
+                if (_ownsOutput) await writer.CompleteAsync().ConfigureAwait(false);
                 Dispose();
             }
         }
