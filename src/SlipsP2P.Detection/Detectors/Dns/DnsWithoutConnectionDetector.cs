@@ -44,7 +44,9 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
     // that a connection frees every resolution it answers at once. The queue holds (slot, generation) in arrival
     // order; a freed slot's generation moves on, and the queue skips it when it gets there (or when compacted).
     private readonly Queue<(int Slot, int Generation)> _order = new();
-    private readonly Dictionary<(IpAddr Source, IpAddr Answer), int> _chains = new();
+    // Chains are keyed by the 64-bit hash of (host, answer): 24-byte entries instead of 48 (issue 5). Pairs that share a
+    // hash share a chain, and a connection frees only the nodes of its own pair, so the answer stays exact.
+    private readonly Dictionary<ulong, int> _chains = new();
 
     // How many chain keys fall in each bucket of their pair hash (64 KiB, below the large object heap): a flow whose
     // bucket holds none answers no waiting lookup and skips the chain table (most flows: a lookup is freed by its first
@@ -80,12 +82,16 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
     {
         ArgumentNullException.ThrowIfNull(flow);
         ArgumentNullException.ThrowIfNull(ctx);
-        var pair = (flow.Source, flow.Destination);
         ulong pairHash = KeyHash.Of(flow.Source, flow.Destination);
         _contacted.Add(pairHash);
         // Every waiting resolution of this host that named this address is answered by the connection.
         int bucket = Bucket(pairHash);
-        while (_live > 0 && _chainsPerBucket[bucket] > 0 && _chains.TryGetValue(pair, out int node)) FreeSlot(_nodeSlot[node]);
+        while (_live > 0 && _chainsPerBucket[bucket] > 0 && _chains.TryGetValue(pairHash, out int node))
+        {
+            while (node >= 0 && !(_nodeAnswer[node] == flow.Destination && _slots[_nodeSlot[node]].Source == flow.Source)) node = _nodeNext[node];
+            if (node < 0) break;
+            FreeSlot(_nodeSlot[node]);
+        }
         Expire(flow.Timestamp, ctx);
     }
 
@@ -299,7 +305,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         }
 
         ref var s = ref _slots[slot];
-        var key = (s.Source, answer);
+        ulong key = KeyHash.Of(s.Source, answer);
         _nodeSlot[node] = slot;
         _nodeAnswer[node] = answer;
         _nodePrev[node] = -1;
@@ -310,7 +316,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         else
         {
             _nodeNext[node] = -1;
-            _chainsPerBucket[Bucket(KeyHash.Of(s.Source, answer))]++;
+            _chainsPerBucket[Bucket(key)]++;
         }
 
         if (_nodeNext[node] >= 0) _nodePrev[_nodeNext[node]] = node;
@@ -329,7 +335,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         }
         else
         {
-            var key = (source, _nodeAnswer[node]);
+            ulong key = KeyHash.Of(source, _nodeAnswer[node]);
             if (next >= 0)
             {
                 _chains[key] = next;
@@ -337,7 +343,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
             else
             {
                 _chains.Remove(key);
-                _chainsPerBucket[Bucket(KeyHash.Of(source, key.Item2))]--;
+                _chainsPerBucket[Bucket(key)]--;
             }
         }
 
