@@ -33,6 +33,39 @@ public class PeriodicitySortedGapsTests
         }
     }
 
+    [Theory]
+    [InlineData(6)]
+    [InlineData(17)]
+    public void Add_RingGrowingFromFourGaps_SortedGapsAtEveryStepAndAfterReset(int beforeReset)
+    {
+        // Issue 5: the ring starts at 4 gaps and doubles to 32; the sorted copy is asked for from the first gap on,
+        // across each growth, and again after a reset that leaves a partly grown ring.
+        var state = new PeriodicityDetector.TupleState();
+        state.Reset(1);
+        var all = new List<double>();
+        double t = 0;
+        state.Add(t);
+        for (int i = 0; i < beforeReset; i++)
+        {
+            double gap = 1 + ((i * 7) % 11);
+            state.Add(t += gap);
+            all.Add(gap);
+            Assert.Equal([.. all.Order()], state.SortedGaps().ToArray());
+        }
+
+        state.Reset(2);
+        all.Clear();
+        state.Add(t);
+        for (int i = 0; i < 45; i++)
+        {
+            double gap = 2 + ((i * 5) % 13);
+            state.Add(t += gap);
+            all.Add(gap);
+            Assert.Equal([.. all.TakeLast(PeriodicityDetector.MaxGaps).Order()], state.SortedGaps().ToArray());
+            Assert.Equal(Math.Min(i + 1, PeriodicityDetector.MaxGaps), state.GapCount);
+        }
+    }
+
     [Fact]
     public void Judge_AfterRingWrapsAndReset_SameAsSortingTheGaps()
     {
