@@ -211,6 +211,60 @@ public sealed class FlowTableTests
     }
 
     [Fact]
+    public void Advance_CloseAfterASweepWorkedOutTheFinishTime_FinishesFiveSecondsAfterTheClose()
+    {
+        // A sweep works out the established connection's finish time (inactivity, minutes away); the close that follows
+        // must move it to 5 s after the close: a sweep may not keep a finish time worked out before the flow's last packets.
+        C2S(1.0, Syn, 100, 0);
+        S2C(1.1, SynAck, 500, 101);
+        C2S(1.2, Ack, 101, 501);
+        _table.Advance(3.0);
+        C2S(10.0, Fin, 101, 501);
+        S2C(10.1, Fin, 501, 102);
+        C2S(10.2, Ack, 102, 502);
+        _table.Advance(14.0);
+        Assert.Empty(_sink.Flows);
+        _table.Advance(16.0);
+        Assert.Equal(ConnState.SF, Assert.Single(_sink.Flows).State);
+    }
+
+    [Fact]
+    public void Advance_PacketAfterASweepWorkedOutTheFinishTime_FlowLivesOn()
+    {
+        var table = new FlowTable(new AnalysisOptions { UdpInactivityTimeout = 10 }, _sink);
+        void Udp1(double ts)
+        {
+            var p = default(DecodedPacket);
+            PacketDecoder.Decode(LinkType.Raw, Ipv4(C, S, 17, Udp(5000, 9999, [1, 2])), ref p);
+            table.Process(ref p, ts, ++_number);
+        }
+
+        Udp1(1);
+        table.Advance(5); // finish time worked out: 11
+        Udp1(9);          // now 19
+        table.Advance(12);
+        Assert.Empty(_sink.Flows);
+        table.Advance(20);
+        Assert.Equal(2, Assert.Single(_sink.Flows).SourcePackets);
+    }
+
+    [Fact]
+    public void Advance_PortReusedBeforeTheNextSweep_NewFlowInTheFreedSlotFinishesOnTime()
+    {
+        // The rejected connection's slot is freed and taken by the new attempt between two sweeps, so the slot is on
+        // the list of changed flows twice; the attempt still finishes 5 s after its SYN, at the next sweep after that.
+        C2S(1.0, Syn, 100, 0);
+        S2C(1.1, RstAck, 0, 101);
+        C2S(1.5, Syn, 9000, 0);
+        _table.Advance(10.0);
+        var flows = _sink.Flows.ToList();
+        Assert.Equal(2, flows.Count);
+        Assert.Equal(ConnState.REJ, flows[0].State);
+        Assert.Equal(ConnState.S0, flows[1].State);
+        Assert.Equal(0, _table.ActiveFlows);
+    }
+
+    [Fact]
     public void Advance_UdpInactivity_SplitsFlowsByTimeout()
     {
         var table = new FlowTable(new AnalysisOptions { UdpInactivityTimeout = 10 }, _sink);
