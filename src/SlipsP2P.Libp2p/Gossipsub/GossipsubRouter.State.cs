@@ -588,7 +588,7 @@ public sealed partial class GossipsubRouter
                 {
                     if (prune.Peers.Count >= _options.PrunePeers) break;
                     if (p == peer || _score.Score(p) < 0) continue;
-                    prune.Peers.Add(new PeerInfo { PeerId = p.ToByteArray() });
+                    prune.Peers.Add(new PeerInfo { PeerId = p.ToByteArray(), SignedPeerRecord = _sender.SignedPeerRecordOf(p) });
                 }
             }
         }

@@ -32,4 +32,11 @@ public interface IPubsubPeerSender
     /// <see cref="GossipsubRouter.PublishAsync"/>'s fast path. The default has no queues.
     /// </summary>
     bool HasCapacity => true;
+
+    /// <summary>
+    /// The signed peer record (envelope bytes) to send with <paramref name="peer"/> in a PRUNE's peer exchange, so that
+    /// the pruned peer can dial it (js-libp2p takes a candidate's addresses only from it); null when none is known, the
+    /// default.
+    /// </summary>
+    byte[]? SignedPeerRecordOf(PeerId peer) => null;
 }

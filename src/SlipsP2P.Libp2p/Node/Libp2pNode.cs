@@ -148,6 +148,7 @@ public sealed partial class Libp2pNode : IAsyncDisposable
         if (Interlocked.CompareExchange(ref _state, 1, 0) != 0) throw new InvalidOperationException("the node was already started");
         Pubsub.PeerSubscriptionChanged += OnPeerSubscription;
         _sender.PeerExchange += OnPeerExchange;
+        _sender.SignedPeerRecords = Host.SignedPeerRecordOf;
         Host.ConnectionOpened += OnConnectionOpened;
         Host.ConnectionClosed += OnConnectionClosed;
         Host.PeerIdentified += OnPeerIdentified;

@@ -39,6 +39,26 @@ public sealed class PxTests() : NodeTestBase("px")
     }
 
     [Fact]
+    public async Task Prune_PeerExchangeCarriesSignedPeerRecord_PrunedNodeDialsCandidateItNeverKnew()
+    {
+        // Arrange: as above, but B's peer store is empty: C's addresses can only come from the signed peer record A
+        // got from C through identify and passes on in the PRUNE (what a js node needs to dial a PX candidate).
+        var (a, c) = await StartMeshOfOneAsync();
+        var b = await StartAsync(o =>
+        {
+            o.DialAddresses.Add(a.Node.Addresses[0]);
+            o.Gossipsub.Thresholds.AcceptPXThreshold = 0;
+        });
+
+        // Act: B grafts A; A prunes B with PX = {C and C's record}.
+        await b.WaitUntilAsync(p => p.Connected.Contains(c.Node.PeerId), s_step, "b connects to c from the record in the PRUNE");
+
+        // Assert: B dialed C itself.
+        Assert.True(b.Node.PeerExchangeCandidates >= 1);
+        Assert.Contains(b.Node.Host.Connections.GetConnections(c.Node.PeerId), x => x.Direction == ConnectionDirection.Outbound);
+    }
+
+    [Fact]
     public async Task Prune_PeerExchangeFromPeerBelowThreshold_CandidateIgnored()
     {
         // Arrange: as above, but B keeps the default AcceptPXThreshold (10), which a fresh peer's score (0) is below.

@@ -217,6 +217,12 @@ public sealed class PubsubStreamSender : IPubsubPeerSender, IAsyncDisposable
     /// <inheritdoc />
     public void OnPeerExchange(PeerId peer, byte[]? signedPeerRecord) => PeerExchange?.Invoke(peer, signedPeerRecord);
 
+    /// <summary>Where peer exchange finds a peer's signed peer record (the host's identify results); none when unset.</summary>
+    public Func<PeerId, byte[]?>? SignedPeerRecords { get; set; }
+
+    /// <inheritdoc />
+    public byte[]? SignedPeerRecordOf(PeerId peer) => SignedPeerRecords?.Invoke(peer);
+
     /// <summary>Completes every writer and waits for them to drain; a writer still blocked after the stall timeout is abandoned.</summary>
     public async ValueTask DisposeAsync()
     {
