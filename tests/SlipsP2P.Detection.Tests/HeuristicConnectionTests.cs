@@ -180,6 +180,15 @@ public class HeuristicConnectionTests
         Assert.Empty(Run(new ConnectionWithoutDnsDetector(), null, Flow("10.0.0.1", "1.1.1.9", 443, 3, established: true)).Evidence);
 
     [Fact]
+    public void ConnectionWithoutDns_DnsFlowsButNoDnsRecords_Silent()
+    {
+        // A conn.log without its dns.log: lookups show as port-53 flows, their answers are nowhere in the input.
+        Assert.Empty(Run(new ConnectionWithoutDnsDetector(), null,
+            Flow("10.0.0.1", "10.0.0.53", 53, 1, proto: Protocol.Udp, established: true),
+            Flow("10.0.0.1", "1.1.1.9", 443, 2, established: true)).Evidence);
+    }
+
+    [Fact]
     public void ServiceMismatch_Port80WithoutHttp_Medium()
     {
         var sink = Run(new ServiceMismatchDetector(), null, Flow("10.0.2.15", "194.132.197.198", 80, 1, established: true, srcBytes: 5, dstBytes: 3, uid: "Cx"));
