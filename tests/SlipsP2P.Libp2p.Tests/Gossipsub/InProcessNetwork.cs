@@ -19,6 +19,8 @@ internal sealed class InProcessNetwork : IAsyncDisposable
     private readonly List<RouterNode> _routers = [];
     private readonly Dictionary<PeerId, IEndpoint> _endpoints = [];
     private readonly Lock _lock = new();
+    private long _deliveriesStarted;
+    private long _deliveriesFinished;
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
 
@@ -71,12 +73,20 @@ internal sealed class InProcessNetwork : IAsyncDisposable
         IEndpoint? target;
         lock (_lock) _endpoints.TryGetValue(to, out target);
         if (target is null) return;
-        var framed = new byte[RpcFraming.GetFramedLength(rpc)];
-        RpcFraming.WriteFrame(rpc, framed);
-        var seq = new ReadOnlySequence<byte>(framed);
-        if (RpcFraming.TryReadFrame(ref seq, RpcFraming.DefaultMaxRpcSize, out var payload) != OperationStatus.Done) throw new InvalidOperationException("frame");
-        if (RpcFraming.TryDecode(payload, out var decoded) != OperationStatus.Done) throw new InvalidOperationException("decode");
-        target.Receive(from, decoded);
+        Interlocked.Increment(ref _deliveriesStarted);
+        try
+        {
+            var framed = new byte[RpcFraming.GetFramedLength(rpc)];
+            RpcFraming.WriteFrame(rpc, framed);
+            var seq = new ReadOnlySequence<byte>(framed);
+            if (RpcFraming.TryReadFrame(ref seq, RpcFraming.DefaultMaxRpcSize, out var payload) != OperationStatus.Done) throw new InvalidOperationException("frame");
+            if (RpcFraming.TryDecode(payload, out var decoded) != OperationStatus.Done) throw new InvalidOperationException("decode");
+            target.Receive(from, decoded);
+        }
+        finally
+        {
+            Interlocked.Increment(ref _deliveriesFinished);
+        }
     }
 
     /// <summary>Connects each raw peer to <paramref name="router"/> (peer dials) and subscribes it to <paramref name="topic"/>; settles and runs one heartbeat, so the mesh is formed.</summary>
@@ -92,7 +102,11 @@ internal sealed class InProcessNetwork : IAsyncDisposable
         await HeartbeatsAsync(1);
     }
 
-    /// <summary>Waits until every router is idle and no RPC moved during a full round.</summary>
+    /// <summary>
+    /// Waits until every router is idle and no RPC moved during a full round. RPCs count when they are handed over, not
+    /// only when a router has processed them: a router's answer can complete a test's await (a publish result) before
+    /// the same loop round flushes its RPCs, which then reach a router that has already passed its idle barrier.
+    /// </summary>
     public async Task SettleAsync()
     {
         for (int round = 0; round < 200; round++)
@@ -100,7 +114,9 @@ internal sealed class InProcessNetwork : IAsyncDisposable
             long before = Activity();
             await Task.WhenAll(_routers.Select(r => r.Router.WhenIdleAsync())).WaitAsync(Timeout);
             long after = Activity();
-            if (after == before + _routers.Count) return;
+            long finished = Interlocked.Read(ref _deliveriesFinished);
+            bool inFlight = Interlocked.Read(ref _deliveriesStarted) != finished;
+            if (after == before + _routers.Count && !inFlight) return;
         }
 
         throw new TimeoutException("the in-process network did not settle");
@@ -120,6 +136,7 @@ internal sealed class InProcessNetwork : IAsyncDisposable
     {
         long n = 0;
         foreach (var r in _routers) n += r.Router.Counters.EventsProcessed;
+        n += Interlocked.Read(ref _deliveriesFinished);
         lock (_lock)
         {
             foreach (var e in _endpoints.Values)
