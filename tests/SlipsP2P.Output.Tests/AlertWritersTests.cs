@@ -58,17 +58,7 @@ public class AlertWritersTests
     {
         var e1 = SampleEvidence();
         var e2 = SampleEvidence("22222222-2222-3333-4444-555555555555");
-        var alert = new Alert
-        {
-            Profile = e1.Attacker,
-            TimeWindow = 1,
-            WindowStart = 1520628600,
-            WindowEnd = 1520628660,
-            Timestamp = 1520628601,
-            AccumulatedThreatLevel = 1.6,
-            Threshold = 0.25,
-            Evidence = [e1, e2],
-        };
+        var alert = SampleAlert(e1, e2);
         using var ms = new MemoryStream();
         using (var w = new IdmefWriter(new NonClosing(ms))) w.OnAlert(alert);
 
@@ -98,6 +88,70 @@ public class AlertWritersTests
         Assert.StartsWith("2018-03-09T20:50:01.123456+00:00 (TW 1): Src IP " + "192.168.2.16".PadRight(26) + ". Detected Horizontal port scan", line);
         Assert.Contains("threat level: high", line);
         Assert.DoesNotContain("\n", line);
+    }
+
+    private static Alert SampleAlert(params Evidence[] evidence) => new()
+    {
+        Profile = evidence[0].Attacker,
+        TimeWindow = 1,
+        WindowStart = 1520628600,
+        WindowEnd = 1520628660,
+        Timestamp = 1520628601,
+        AccumulatedThreatLevel = 1.6,
+        Threshold = 0.25,
+        Evidence = evidence,
+    };
+
+    // What another process following the file sees now (the writer still open).
+    private static string[] LinesOnDisk(string path)
+    {
+        using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var r = new StreamReader(f);
+        return r.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Writers_FlushPolicy_EveryLineWhenFollowedElseAfterAlertsAndAtTheEnd(bool flushEachRecord)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "slips-output-tests-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string jsonPath = Path.Combine(dir, "alerts.json");
+            string logPath = Path.Combine(dir, "alerts.log");
+            var e1 = SampleEvidence();
+            var e2 = SampleEvidence("22222222-2222-3333-4444-555555555555");
+            using (var json = IdmefWriter.Create(jsonPath, flushEachRecord))
+            using (var log = AlertLogWriter.Create(logPath, flushEachRecord))
+            {
+                json.OnEvidence(e1);
+                log.OnEvidence(e1);
+                Assert.Equal(flushEachRecord ? 1 : 0, LinesOnDisk(jsonPath).Length);
+                Assert.Equal(flushEachRecord ? 1 : 0, LinesOnDisk(logPath).Length);
+
+                json.OnEvidence(e2);
+                log.OnEvidence(e2);
+                json.OnAlert(SampleAlert(e1, e2));
+                log.OnAlert(SampleAlert(e1, e2));
+                Assert.Equal(3, LinesOnDisk(jsonPath).Length);
+                Assert.Equal(3, LinesOnDisk(logPath).Length);
+                json.OnEvidence(e1);
+            }
+
+            string[] lines = LinesOnDisk(jsonPath);
+            Assert.Equal(4, lines.Length);
+            foreach (var line in lines)
+            {
+                using var doc = JsonDocument.Parse(line);
+                Assert.Equal("2.0.3", doc.RootElement.GetProperty("Version").GetString());
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
     }
 
     [Fact]

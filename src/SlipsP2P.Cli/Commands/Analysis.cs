@@ -106,8 +106,11 @@ internal static class Analysis
         // Before any output exists: Ctrl-C or SIGTERM during a file's analysis stops the reading, not the process.
         using var signals = source is LiveCaptureSource ? null : new StopSignals();
         var counter = new AlertCounter();
-        using var log = AlertLogWriter.Create(Path.Combine(outDir, "alerts.log"));
-        using var json = IdmefWriter.Create(Path.Combine(outDir, "alerts.json"));
+        // Live capture and standard input are followed as they run: every line reaches the files at once. A file's
+        // analysis flushes after alerts and at the end.
+        bool nonStop = source is LiveCaptureSource || request.Input == "-";
+        using var log = AlertLogWriter.Create(Path.Combine(outDir, "alerts.log"), flushEachRecord: nonStop);
+        using var json = IdmefWriter.Create(Path.Combine(outDir, "alerts.json"), flushEachRecord: nonStop);
         AnalysisPipeline pipeline;
         try
         {

@@ -6,23 +6,26 @@ namespace SlipsP2P.Output.Alerts;
 /// <summary>
 /// Writes alerts.log: one human line per evidence and per alert, in the shape Slips uses
 /// (<c>evidence_formatter.py</c>): <c>&lt;ts&gt; (TW n): Src IP &lt;ip:26&gt;. Detected &lt;description&gt;</c>.
-/// Timestamps are the traffic's own, so the same input gives the same file.
+/// Timestamps are the traffic's own, so the same input gives the same file. The writer is flushed after every line when
+/// <c>flushEachRecord</c> (a live sensor's log is followed as it grows), otherwise after alerts and at the end.
 /// </summary>
 public sealed class AlertLogWriter : IAlertSink, IDisposable
 {
     private readonly TextWriter _writer;
     private readonly bool _ownsWriter;
+    private readonly bool _flushEachRecord;
 
     /// <summary>Writes to <paramref name="writer"/>; disposes it when <paramref name="ownsWriter"/>.</summary>
-    public AlertLogWriter(TextWriter writer, bool ownsWriter = true)
+    public AlertLogWriter(TextWriter writer, bool ownsWriter = true, bool flushEachRecord = false)
     {
         _writer = writer;
         _ownsWriter = ownsWriter;
+        _flushEachRecord = flushEachRecord;
     }
 
     /// <summary>Creates (or truncates) <paramref name="path"/>.</summary>
-    public static AlertLogWriter Create(string path) =>
-        new(new StreamWriter(path, append: false, new System.Text.UTF8Encoding(false), 1 << 16) { NewLine = "\n" });
+    public static AlertLogWriter Create(string path, bool flushEachRecord = false) =>
+        new(new StreamWriter(path, append: false, new System.Text.UTF8Encoding(false), 1 << 16) { NewLine = "\n" }, flushEachRecord: flushEachRecord);
 
     public void OnEvidence(Evidence evidence)
     {
@@ -39,6 +42,7 @@ public sealed class AlertLogWriter : IAlertSink, IDisposable
         _writer.Write(", confidence: ");
         _writer.Write(evidence.Confidence.ToString("0.##", CultureInfo.InvariantCulture));
         _writer.Write('\n');
+        if (_flushEachRecord) _writer.Flush();
     }
 
     public void OnAlert(Alert alert)
@@ -60,6 +64,7 @@ public sealed class AlertLogWriter : IAlertSink, IDisposable
         _writer.Write(" to ");
         _writer.Write(Timestamps.Iso(alert.WindowEnd));
         _writer.Write('\n');
+        _writer.Flush();
     }
 
     public void Dispose()

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using SlipsP2P.Core;
@@ -8,14 +9,21 @@ namespace SlipsP2P.Output.Alerts;
 /// Writes alerts.json: one IDMEFv2 (version 2.0.3) object per line. Evidence is Status "Event"; an alert is
 /// Status "Incident" whose CorrelID lists the IDs of the evidence that made it. Each Event's Note is a JSON
 /// object (as a string, as Slips writes it) with evidence_type, threat_level, confidence and timewindow.
+/// Each object is built in memory and written whole; the file is flushed after every line when
+/// <c>flushEachRecord</c> (someone may be following a live sensor's output), otherwise only after an alert and at the
+/// end, so that an offline run with many evidence does not pay a write system call per line.
 /// </summary>
 public sealed class IdmefWriter : IAlertSink, IDisposable
 {
     /// <summary>The IDMEF version Slips writes since 1.1.2.</summary>
     public const string IdmefVersion = "2.0.3";
 
+    private static readonly string s_model = typeof(IdmefWriter).Assembly.GetName().Version?.ToString(3) ?? "0.1.0";
+
     private readonly Stream _stream;
+    private readonly ArrayBufferWriter<byte> _line = new(4096);
     private readonly Utf8JsonWriter _json;
+    private readonly bool _flushEachRecord;
     private readonly string _analyzerIp;
     private readonly Func<DateTimeOffset> _now;
 
@@ -23,16 +31,19 @@ public sealed class IdmefWriter : IAlertSink, IDisposable
     /// <param name="stream">Destination.</param>
     /// <param name="analyzerIp">The sensor's address (0.0.0.0 for offline analysis, as Slips does).</param>
     /// <param name="now">The clock for CreateTime.</param>
-    public IdmefWriter(Stream stream, string analyzerIp = "0.0.0.0", Func<DateTimeOffset>? now = null)
+    /// <param name="flushEachRecord">Flush the stream after every line, not only after alerts and at the end.</param>
+    public IdmefWriter(Stream stream, string analyzerIp = "0.0.0.0", Func<DateTimeOffset>? now = null, bool flushEachRecord = true)
     {
         _stream = stream;
-        _json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = false, SkipValidation = false });
+        _flushEachRecord = flushEachRecord;
+        _json = new Utf8JsonWriter(_line, new JsonWriterOptions { Indented = false, SkipValidation = false });
         _analyzerIp = analyzerIp;
         _now = now ?? (() => DateTimeOffset.UtcNow);
     }
 
     /// <summary>Creates (or truncates) <paramref name="path"/>.</summary>
-    public static IdmefWriter Create(string path) => new(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16));
+    public static IdmefWriter Create(string path, bool flushEachRecord = true) =>
+        new(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16), flushEachRecord: flushEachRecord);
 
     /// <summary>The IDMEFv2 severity of a threat level (critical maps to High, as in Slips).</summary>
     public static string Severity(ThreatLevel level) => level switch
@@ -46,7 +57,7 @@ public sealed class IdmefWriter : IAlertSink, IDisposable
     public void OnEvidence(Evidence evidence)
     {
         ArgumentNullException.ThrowIfNull(evidence);
-        _json.Reset(_stream);
+        _json.Reset(_line);
         _json.WriteStartObject();
         _json.WriteString("Version", IdmefVersion);
         WriteAnalyzer(evidence.Method);
@@ -92,14 +103,13 @@ public sealed class IdmefWriter : IAlertSink, IDisposable
 
         _json.WriteString("Note", EvidenceNote(evidence));
         _json.WriteEndObject();
-        _json.Flush();
-        _stream.WriteByte((byte)'\n');
+        WriteLine(flush: _flushEachRecord);
     }
 
     public void OnAlert(Alert alert)
     {
         ArgumentNullException.ThrowIfNull(alert);
-        _json.Reset(_stream);
+        _json.Reset(_line);
         _json.WriteStartObject();
         _json.WriteString("Version", IdmefVersion);
         WriteAnalyzer("Heuristic");
@@ -135,8 +145,17 @@ public sealed class IdmefWriter : IAlertSink, IDisposable
         }
 
         _json.WriteEndObject();
+        WriteLine(flush: true);
+    }
+
+    // The object built in _line, then a newline, in one write to the stream.
+    private void WriteLine(bool flush)
+    {
         _json.Flush();
-        _stream.WriteByte((byte)'\n');
+        _line.Write("\n"u8);
+        _stream.Write(_line.WrittenSpan);
+        _line.ResetWrittenCount();
+        if (flush) _stream.Flush();
     }
 
     private void WriteAnalyzer(string method)
@@ -144,7 +163,7 @@ public sealed class IdmefWriter : IAlertSink, IDisposable
         _json.WriteStartObject("Analyzer");
         _json.WriteString("IP", _analyzerIp);
         _json.WriteString("Name", "SlipsP2P");
-        _json.WriteString("Model", typeof(IdmefWriter).Assembly.GetName().Version?.ToString(3) ?? "0.1.0");
+        _json.WriteString("Model", s_model);
         _json.WriteStartArray("Category");
         _json.WriteStringValue("NIDS");
         _json.WriteEndArray();
