@@ -30,8 +30,12 @@ public sealed class WorkersAllocationTests
             best = Math.Min(best, Measure(longCapture) - Measure(shortCapture));
         }
 
+        // Nothing per packet: the smallest object is 24 bytes, so one per packet would be 24 B/packet and one per 100
+        // packets 0.24. What may remain is per 4096-packet batch: a hand-off between threads that has to wait allocates
+        // its continuation, and a loaded machine makes such waits more frequent (15,080 bytes, 0.05 B/packet, seen in a
+        // full test run beside another; a few hundred bytes on a quiet one).
         double perPacket = best / (double)(Long - Short);
-        Assert.True(perPacket < 0.05, $"{best} bytes for {Long - Short} more packets ({perPacket:0.###} B/packet; budget 0 in steady state)");
+        Assert.True(perPacket < 0.2, $"{best} bytes for {Long - Short} more packets ({perPacket:0.###} B/packet; budget 0 per packet in steady state)");
     }
 
     private static long Measure(byte[] pcap)
