@@ -128,7 +128,7 @@ internal static class Analysis
         // Threat intelligence: its load problems (one line per file), and for non-stop input a feed refresher.
         var ti = FeedRefresh.Of(pipeline);
         if (ti is not null) foreach (var w in ti.Source.Current.LoadWarnings) stderr.WriteLine("slips: warning: " + w);
-        using var refresh = ti is not null && (request.Input == "-" || request.Interface is not null) ? FeedRefresh.Start(ti.Source, options, stderr) : null;
+        using var refresh = ti is not null && nonStop ? FeedRefresh.Start(ti.Source, options, stderr) : null;
         using var flowWriter = request.WriteFlows ? new ZeekFlowTee(outDir, pipeline) : null;
         IEventSink sink = flowWriter is not null ? flowWriter : pipeline;
         using var anonymizer = request.Anonymize ? new IpAnonymizer(sink) : null;
