@@ -17,6 +17,17 @@ internal static class RecordText
     }
 }
 
+/// <summary>Two runs of the same input counted the same packets, flows and records.</summary>
+internal static class StatsAssert
+{
+    public static void SameCounts(IngestStats expected, IngestStats actual)
+    {
+        Assert.Equal(expected.Packets, actual.Packets);
+        Assert.Equal(expected.Flows, actual.Flows);
+        Assert.Equal(expected.Records, actual.Records);
+    }
+}
+
 /// <summary>A sink that fails after <c>after</c> records, as a detector or writer that breaks would.</summary>
 internal sealed class ThrowingSink(int after) : IEventSink
 {
