@@ -6,7 +6,12 @@
 #
 #   bench/live.sh [PACKETS] [PPS...]      default: 2000000 packets, at 300000 pps and at --topspeed
 #
-# Needs root, iproute2, tcpreplay and GNU time. The machine's load average is printed with the results, since other
+# Environment: SENDER_CPU and NODE_CPU pin tcpreplay and the node to CPUs (taskset -c LIST; default: not pinned). On
+# a veth pair the kernel delivers each packet to the capture socket on the sender's CPU, so the sender's core carries
+# tcpreplay and the kernel's receive path while the node's core carries capture, flows and detection. PPS_MULTI=N
+# passes --pps-multi=N (N packets per timing interval, fewer clock reads per packet; default 1, plain --pps).
+#
+# SLIPS_BIN=DIR runs an already published build, as in bench/e2e.sh. Needs root, iproute2, tcpreplay and GNU time. The machine's load average is printed with the results, since other
 # work on the machine competes with the node for CPU. Everything runs inside the namespaces and is removed at exit.
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,12 +34,17 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-"$home/slips" --help >/dev/null # builds the CLI on first use, outside the measurement
+# shellcheck source=bench/common.sh
+source "$home/bench/common.sh"
+bench_build "$work/bin" # a private copy of the build (SLIPS_BIN=DIR: an already published one), outside the measurement
 pcap="$work/live.pcap"
 echo "generating $pcap (slips tools gen-pcap --seed 1 --packets $packets)" >&2
-"$home/slips" tools gen-pcap --seed 1 --packets "$packets" -o "$pcap" >/dev/null
+"${slips[@]}" tools gen-pcap --seed 1 --packets "$packets" -o "$pcap" >/dev/null
 lab_pair_up "$prefix"
 
+node_pin=(); sender_pin=()
+if [[ -n ${NODE_CPU:-} ]]; then node_pin=(taskset -c "$NODE_CPU"); fi
+if [[ -n ${SENDER_CPU:-} ]]; then sender_pin=(taskset -c "$SENDER_CPU"); fi
 json() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 
 printf '%-10s %10s %10s %10s %10s %10s %10s %8s %9s %s\n' rate sent rate_pps node_saw ps_drop ps_ifdrop node_drop loss_% cpu_s "load average"
@@ -42,8 +52,8 @@ for rate in "${rates[@]}"; do
     out="$work/out-$rate"
     mkdir -p "$out"
     # The node: its CPU time comes from GNU time, which waits for it (ip netns exec execs the launcher, which execs dotnet).
-    ip netns exec "$prefix-b" /usr/bin/time -f '%U %S' -o "$work/time-$rate" \
-        "$home/slips" -i eth0 -o "$out" --no-progress >"$work/slips-$rate.log" 2>&1 &
+    ip netns exec "$prefix-b" "${node_pin[@]}" /usr/bin/time -f '%U %S' -o "$work/time-$rate" \
+        "${slips[@]}" -i eth0 -o "$out" --no-progress >"$work/slips-$rate.log" 2>&1 &
     time_pid=$!
     for _ in $(seq 1 300); do
         grep -q 'slips: capturing on' "$work/slips-$rate.log" && break
@@ -52,7 +62,8 @@ for rate in "${rates[@]}"; do
     done
     slips_pid=$(pgrep -P "$time_pid" | head -1)
     if [[ $rate == topspeed ]]; then speed=(--topspeed); else speed=(--pps "$rate"); fi
-    ip netns exec "$prefix-a" tcpreplay -K -i eth0 "${speed[@]}" "$pcap" >"$work/tcpreplay-$rate.log" 2>&1
+    if [[ $rate != topspeed && ${PPS_MULTI:-1} != 1 ]]; then speed+=(--pps-multi="$PPS_MULTI"); fi
+    ip netns exec "$prefix-a" "${sender_pin[@]}" tcpreplay -K -i eth0 "${speed[@]}" "$pcap" >"$work/tcpreplay-$rate.log" 2>&1
     sent=$(awk '/Successful packets:/ {print $3}' "$work/tcpreplay-$rate.log")
     pps=$(awk '/Rated:/ {for (i = 1; i <= NF; i++) if ($i ~ /pps/) print $(i - 1)}' "$work/tcpreplay-$rate.log" | head -1)
     kill -TERM "$slips_pid"
