@@ -75,11 +75,51 @@ public sealed class FlowRecord : NetEvent
     /// <summary>Source MAC address when known, else empty.</summary>
     public string SourceMac { get; set; } = "";
 
+    // A string, or the Utf8TextBlock that holds the text at the offset beside it until it is first read.
+    private object _communityId = "";
+    private object _aid = "";
+    private ushort _communityIdAt;
+    private ushort _aidAt;
+
     /// <summary>Community ID v1 ("1:base64"), or empty when not computed.</summary>
-    public string CommunityId { get; set; } = "";
+    public string CommunityId
+    {
+        get => _communityId is Utf8TextBlock ? Materialise(ref _communityId, _communityIdAt) : (string)_communityId;
+        set => _communityId = value;
+    }
 
     /// <summary>AID ("2:base64"): the Community ID combined with the flow start time (Slips' aid_hash), or empty.</summary>
-    public string Aid { get; set; } = "";
+    public string Aid
+    {
+        get => _aid is Utf8TextBlock ? Materialise(ref _aid, _aidAt) : (string)_aid;
+        set => _aid = value;
+    }
+
+    /// <summary>
+    /// Sets <see cref="CommunityId"/> to the text at <paramref name="offset"/> of <paramref name="block"/>, made into a
+    /// string only when read (a flow file's Community IDs are read only when flows are written out).
+    /// </summary>
+    public void SetCommunityIdText(Utf8TextBlock block, ushort offset)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        _communityIdAt = offset;
+        _communityId = block;
+    }
+
+    /// <summary>Sets <see cref="Aid"/> to a text of <paramref name="block"/>, as <see cref="SetCommunityIdText"/> does.</summary>
+    public void SetAidText(Utf8TextBlock block, ushort offset)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        _aidAt = offset;
+        _aid = block;
+    }
+
+    private static string Materialise(ref object field, ushort offset)
+    {
+        string s = ((Utf8TextBlock)field).GetString(offset);
+        field = s;
+        return s;
+    }
 
     /// <summary>Ground-truth label from labelled datasets (Argus Label column, Zeek label field), or empty.</summary>
     public string Label { get; set; } = "";
