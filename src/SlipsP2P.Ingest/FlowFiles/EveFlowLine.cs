@@ -96,7 +96,17 @@ internal sealed class EveFlowLine
                         : reader.ValueIsEscaped ? reader.GetString()! : _strings.Get(reader.ValueSpan);
                     break;
                 case Name.CommunityId:
-                    if (reader.TokenType == JsonTokenType.String) f.CommunityId = reader.GetString()!;
+                    if (reader.TokenType != JsonTokenType.String) break;
+                    // ASCII without escapes decodes as GetString would; anything else is decoded (and checked) now.
+                    if (!reader.ValueIsEscaped && Ascii.IsValid(reader.ValueSpan) && _strings.TryKeep(reader.ValueSpan, out var block, out ushort at))
+                    {
+                        f.SetCommunityIdText(block, at);
+                    }
+                    else
+                    {
+                        f.CommunityId = reader.GetString()!;
+                    }
+
                     break;
                 case Name.Flow:
                     if (reader.TokenType != JsonTokenType.StartObject || !ReadFlow(ref reader, f, ref haveStart, ref end)) return EveLineResult.General;

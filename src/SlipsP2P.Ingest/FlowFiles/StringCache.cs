@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using SlipsP2P.Core;
 
 namespace SlipsP2P.Ingest.FlowFiles;
 
@@ -13,6 +14,7 @@ internal sealed class StringCache
     private const int Slots = 1024;
     private const int MaxCachedLength = 48;
     private readonly string?[] _slots = new string?[Slots];
+    private Utf8TextBlock _block = new();
 
     public string Get(ReadOnlySpan<byte> value)
     {
@@ -26,6 +28,20 @@ internal sealed class StringCache
         s = Encoding.UTF8.GetString(value);
         slot = s;
         return s;
+    }
+
+    /// <summary>
+    /// Keeps a value that is unique per line and seldom read (Community ID, AID) as bytes in a shared block instead of
+    /// a string (see <see cref="FlowRecord.SetCommunityIdText"/>); a full block is left to the records that use it and
+    /// a new one started. False for an empty or over-long value: the caller keeps a string.
+    /// </summary>
+    public bool TryKeep(ReadOnlySpan<byte> value, out Utf8TextBlock block, out ushort offset)
+    {
+        block = _block;
+        if (value.IsEmpty || value.Length > Utf8TextBlock.MaxTextLength) { offset = 0; return false; }
+        if (block.TryAppend(value, out offset)) return true;
+        block = _block = new Utf8TextBlock();
+        return block.TryAppend(value, out offset);
     }
 
     /// <summary>

@@ -218,8 +218,14 @@ internal sealed class ZeekConnLine
                 f.State = ZeekRecordBuilder.ParseConnState(v);
                 break;
             case ZeekField.History: f.History = strings.Get(v); break;
-            case ZeekField.CommunityId: f.CommunityId = Encoding.UTF8.GetString(v); break;
-            case ZeekField.Aid: f.Aid = Encoding.UTF8.GetString(v); break;
+            case ZeekField.CommunityId:
+                if (strings.TryKeep(v, out var cidBlock, out ushort cidAt)) f.SetCommunityIdText(cidBlock, cidAt);
+                else f.CommunityId = Encoding.UTF8.GetString(v);
+                break;
+            case ZeekField.Aid:
+                if (strings.TryKeep(v, out var aidBlock, out ushort aidAt)) f.SetAidText(aidBlock, aidAt);
+                else f.Aid = Encoding.UTF8.GetString(v);
+                break;
             case ZeekField.Label: f.Label = strings.Get(v); break;
             case ZeekField.OrigL2Addr: f.SourceMac = strings.Get(v); break;
         }
