@@ -3,6 +3,7 @@ using System.Globalization;
 using SlipsP2P.Core;
 using SlipsP2P.Detection;
 using SlipsP2P.Detection.Detectors;
+using SlipsP2P.Ingest.FlowFiles;
 
 namespace SlipsP2P.Benchmarks;
 
@@ -12,14 +13,18 @@ namespace SlipsP2P.Benchmarks;
 /// runs the generated capture's records through a fresh pipeline with every built-in detector, configured as
 /// <c>slips -f</c> runs it without -D/-p (no profile summaries); the pipeline (ports list, IoC files) is built outside
 /// the timed part, and that cost is shown on its own line. The median round is reported, with the fastest beside it.
+/// With SLIPS_BENCH_DETECTION_INPUT=PATH (a Zeek conn.log, TSV or JSON) the records are that file's instead of the
+/// generated capture's, e.g. the 249k-line conn.log of bench/e2e.sh.
 /// </summary>
 internal static class DetectionWorkloads
 {
+    private static readonly Lazy<(NetEvent[] Records, int Flows)> s_input = new(LoadInput);
+
     public static int Report(int rounds, TextWriter output, bool noDetectors = false)
     {
         IDetector[]? none = noDetectors ? [] : null;
         var w = Workloads.Shared;
-        NetEvent[] records = w.Records;
+        var (records, flowCount) = s_input.Value;
         rounds = Math.Max(1, rounds);
 
         // Warm-up: JIT tiers, the detectors' tables at size.
@@ -41,18 +46,18 @@ internal static class DetectionWorkloads
             buildBytes += a1 - a0;
             buildNs += cpu1 - cpu0;
             runBytes += a2 - a1;
-            perRound[r] = (cpu2 - cpu1) / (double)w.FlowCount;
+            perRound[r] = (cpu2 - cpu1) / (double)flowCount;
             evidence = alerts.Evidence;
         }
 
         Array.Sort(perRound);
         double median = perRound[rounds / 2];
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"detection{(noDetectors ? " without detectors (the pipeline's floor)" : "")}: {w.FlowCount} flows, {records.Length} records, {evidence} evidence per round, {rounds} rounds, {Clock()}"));
+            $"detection{(noDetectors ? " without detectors (the pipeline's floor)" : "")}: {flowCount} flows, {records.Length} records, {evidence} evidence per round, {rounds} rounds, {Clock()}"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  pipeline build: {buildBytes / (double)rounds / 1024:0} KiB, {buildNs / 1e6 / rounds:0.0} ms CPU per build"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  records:        {runBytes / ((double)w.FlowCount * rounds):0.0} B/flow, {median / 1000:0.000} us CPU/flow (median; fastest {perRound[0] / 1000:0.000}), {1e9 / median:N0} flows per CPU second"));
+            $"  records:        {runBytes / ((double)flowCount * rounds):0.0} B/flow, {median / 1000:0.000} us CPU/flow (median; fastest {perRound[0] / 1000:0.000}), {1e9 / median:N0} flows per CPU second"));
         return 0;
     }
 
@@ -66,7 +71,7 @@ internal static class DetectionWorkloads
     public static int Breakdown(int rounds, TextWriter output)
     {
         var w = Workloads.Shared;
-        NetEvent[] records = w.Records;
+        var (records, flowCount) = s_input.Value;
         rounds = Math.Max(1, rounds);
         var options = w.Options;
         int count = AnalysisPipeline.DefaultDetectors(options).Count;
@@ -99,11 +104,11 @@ internal static class DetectionWorkloads
             }
         }
 
-        double flows = (double)w.FlowCount * rounds;
+        double flows = (double)flowCount * rounds;
         double nsPerTick = cpuNs / (double)loopTicks;
         double timerNsPerCall = ticks[count] * nsPerTick / Math.Max(1, calls[count]);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"detection breakdown: {w.FlowCount} flows, {records.Length} records, {rounds} rounds, {Clock()}; whole run {cpuNs / flows:0} ns CPU/flow, {bytes / flows:0.0} B/flow"));
+            $"detection breakdown: {flowCount} flows, {records.Length} records, {rounds} rounds, {Clock()}; whole run {cpuNs / flows:0} ns CPU/flow, {bytes / flows:0.0} B/flow"));
         var kinds = new SortedDictionary<string, int>(StringComparer.Ordinal);
         foreach (var record in records) kinds[record.GetType().Name] = kinds.GetValueOrDefault(record.GetType().Name) + 1;
         output.WriteLine("  records: " + string.Join(", ", kinds.Select(k => $"{k.Value} {k.Key}")));
@@ -124,6 +129,21 @@ internal static class DetectionWorkloads
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  {"(pipeline itself)",-26} {(loopTicks - detectorTicks) * nsPerTick / flows,9:0.0} {(bytes - detectorBytes) / flows,9:0.0}"));
         return 0;
+    }
+
+    private static (NetEvent[] Records, int Flows) LoadInput()
+    {
+        string? path = Environment.GetEnvironmentVariable("SLIPS_BENCH_DETECTION_INPUT");
+        if (string.IsNullOrEmpty(path)) return (Workloads.Shared.Records, Workloads.Shared.FlowCount);
+        var collect = new Collect();
+        using (var source = new ZeekLogSource(path)) source.Run(collect, CancellationToken.None);
+        int flows = 0;
+        foreach (var r in collect.Records)
+        {
+            if (r is FlowRecord) flows++;
+        }
+
+        return (collect.Records.ToArray(), Math.Max(1, flows));
     }
 
     private static string Clock() => ThreadCpu.IsThreadClock ? "thread CPU time" : "process CPU time";
@@ -184,6 +204,13 @@ internal static class DetectionWorkloads
             Ticks += Stopwatch.GetTimestamp() - t;
             Bytes += GC.GetAllocatedBytesForCurrentThread() - a;
         }
+    }
+
+    private sealed class Collect : IEventSink
+    {
+        public List<NetEvent> Records { get; } = new();
+
+        public void OnEvent(NetEvent record) => Records.Add(record);
     }
 
     private sealed class IdleDetector : IDetector

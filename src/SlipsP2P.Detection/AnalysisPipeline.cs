@@ -1,4 +1,6 @@
+using SlipsP2P.Detection.Collections;
 using SlipsP2P.Detection.Detectors;
+using SlipsP2P.Detection.Detectors.FlowAlerts;
 using SlipsP2P.Detection.Detectors.FlowMl;
 using SlipsP2P.Detection.Detectors.IcmpSweep;
 using SlipsP2P.Detection.Detectors.LongConnection;
@@ -33,8 +35,8 @@ public sealed class AnalysisPipeline : IEventSink
     private readonly DetectionContext _context;
     private readonly PipelineStats _stats = new();
     private readonly List<string> _errors = new();
-    private HashSet<IpAddr> _resolved = new();
-    private HashSet<IpAddr> _resolvedOld = new();
+    // Two generations: the older half of what was learned is forgotten, in O(1) per record.
+    private readonly TwoGenerationSet<IpAddr, AddressKey> _resolved = new(MaxResolvedPerGeneration);
     private int _currentWindow;
     private bool _finished;
 
@@ -256,23 +258,14 @@ public sealed class AnalysisPipeline : IEventSink
 
     private void RaiseEvidence(Evidence evidence) => Engine.Submit(evidence);
 
-    private bool WasResolved(IpAddr ip) => _resolved.Contains(ip) || _resolvedOld.Contains(ip);
+    private bool WasResolved(IpAddr ip) => _resolved.Contains(ip);
 
     private void LearnResolved(DnsRecord dns)
     {
         int n = Math.Min(dns.Answers.Count, Whitelist.MaxAnswersPerRecord);
         for (int i = 0; i < n; i++)
         {
-            if (!_context.TryGetAnswerAddress(dns, i, out var ip)) continue;
-            if (_resolved.Count >= MaxResolvedPerGeneration)
-            {
-                // Two generations: the older half of what was learned is forgotten, in O(1) per record. The sets swap
-                // and the new young one is emptied, so their tables are allocated once, not again every generation.
-                (_resolvedOld, _resolved) = (_resolved, _resolvedOld);
-                _resolved.Clear();
-            }
-
-            _resolved.Add(ip);
+            if (_context.TryGetAnswerAddress(dns, i, out var ip)) _resolved.Add(ip);
         }
     }
 

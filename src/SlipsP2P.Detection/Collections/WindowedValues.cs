@@ -1,20 +1,21 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace SlipsP2P.Detection.Collections;
 
 /// <summary>
 /// Per time window, per key state held as a struct in the dictionary itself (no object per key), evicted by window:
-/// the compact sibling of <see cref="WindowedStore{TKey, TState}"/> for detectors that keep a few numbers per key.
+/// the compact sibling of <see cref="WindowedStore{TKey, TState}"/> for detectors that keep a few numbers per key. Each
+/// window's values are in a <see cref="FlatMap{TKey, TValue, TOps}"/> (probed once per flow).
 /// </summary>
-public sealed class WindowedValues<TKey, TValue>
-    where TKey : notnull
+internal sealed class WindowedValues<TKey, TValue, TOps>
+    where TKey : struct
     where TValue : struct
+    where TOps : struct, IFlatKey<TKey>
 {
-    private readonly Dictionary<int, Dictionary<TKey, TValue>> _windows = new();
+    private readonly Dictionary<int, FlatMap<TKey, TValue, TOps>> _windows = new();
     private readonly int _maxKeysPerWindow;
     private int _lastWindow = int.MinValue;
-    private Dictionary<TKey, TValue>? _last;
+    private FlatMap<TKey, TValue, TOps>? _last;
 
     /// <summary>Creates a store of at most <paramref name="maxKeysPerWindow"/> keys per window.</summary>
     public WindowedValues(int maxKeysPerWindow)
@@ -39,13 +40,13 @@ public sealed class WindowedValues<TKey, TValue>
         var map = Map(window);
         if (map.Count >= _maxKeysPerWindow)
         {
-            ref var found = ref CollectionsMarshal.GetValueRefOrNullRef(map, key);
+            ref var found = ref map.GetValueRefOrNullRef(key);
             added = false;
             if (Unsafe.IsNullRef(ref found)) Dropped++;
             return ref found;
         }
 
-        ref var value = ref CollectionsMarshal.GetValueRefOrAddDefault(map, key, out bool exists);
+        ref var value = ref map.GetValueRefOrAddDefault(key, out bool exists);
         added = !exists;
         return ref value;
     }
@@ -71,12 +72,12 @@ public sealed class WindowedValues<TKey, TValue>
         return dropped;
     }
 
-    private Dictionary<TKey, TValue> Map(int window)
+    private FlatMap<TKey, TValue, TOps> Map(int window)
     {
         if (window == _lastWindow && _last is not null) return _last;
         if (!_windows.TryGetValue(window, out var map))
         {
-            map = new Dictionary<TKey, TValue>();
+            map = new FlatMap<TKey, TValue, TOps>();
             _windows[window] = map;
         }
 

@@ -1,3 +1,5 @@
+using SlipsP2P.Detection.Collections;
+
 namespace SlipsP2P.Detection.Detectors;
 
 /// <summary>A behavioural tuple as Slips keys it: the profile, the destination, its port and the protocol.</summary>
@@ -23,4 +25,18 @@ internal static class TupleStates
             if (state.Window < window) tuples.Remove(key);
         }
     }
+}
+
+/// <summary>Key operations of <see cref="TupleKey"/> for the flat maps.</summary>
+internal readonly struct TupleKeyOps : IFlatKey<TupleKey>
+{
+    public static ulong Hash(in TupleKey key)
+    {
+        ulong h = FlatHash.Mix(key.Source.High ^ (((ulong)key.Port << 8) | (byte)key.Protocol));
+        h = FlatHash.Mix(h ^ key.Source.Low);
+        h = FlatHash.Mix(h ^ key.Destination.High);
+        return FlatHash.Mix(h ^ key.Destination.Low);
+    }
+
+    public static bool Equal(in TupleKey a, in TupleKey b) => a.Equals(b);
 }

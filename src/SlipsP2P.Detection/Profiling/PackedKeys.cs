@@ -1,3 +1,5 @@
+using SlipsP2P.Detection.Collections;
+
 namespace SlipsP2P.Detection.Profiling;
 
 /// <summary>A behavioural tuple between two IPv4 addresses in 16 bytes (the general tuple key takes 40).</summary>
@@ -37,4 +39,13 @@ internal static class PackedKeys
         tuple = new V4TupleKey(pair, ((uint)port << 16) | (byte)protocol);
         return true;
     }
+}
+
+/// <summary>Key operations of <see cref="V4TupleKey"/> for the flat maps.</summary>
+internal readonly struct V4TupleKeyOps : IFlatKey<V4TupleKey>
+{
+    public static ulong Hash(in V4TupleKey key) =>
+        FlatHash.Mix(key.Addresses ^ FlatHash.Mix(key.PortProtocol));
+
+    public static bool Equal(in V4TupleKey a, in V4TupleKey b) => a.Addresses == b.Addresses && a.PortProtocol == b.PortProtocol;
 }

@@ -14,11 +14,11 @@ namespace SlipsP2P.Detection.Detectors.Connections;
 public sealed class DataUploadDetector : HeuristicDetector
 {
     private const double MegaByte = 1024 * 1024;
-    private readonly WindowedValues<(IpAddr Src, IpAddr Dst), State> _store = new(200_000);
+    private readonly WindowedValues<(IpAddr Src, IpAddr Dst), State, AddressPairKey> _store = new(200_000);
 
     // IPv4 pairs under an 8-byte key (the general key takes 32; issue 5: 100,000 pairs on the 2M-packet generated
     // capture), each store capped as the general one.
-    private readonly WindowedValues<ulong, State> _v4Pairs = new(200_000);
+    private readonly WindowedValues<ulong, State, PackedKey> _v4Pairs = new(200_000);
 
     public override string Name => "data_upload";
 

@@ -14,8 +14,8 @@ public sealed class ServiceMismatchDetector : HeuristicDetector, IBoundedState
     private const int MaxPending = 100_000;
 
     // Hashes of the uids, not the uid strings: these sets held 92,000 strings nothing else kept (5.9 MB, issue 5).
-    private readonly TwoGenerationSet<ulong> _httpUids = new(65536);
-    private readonly TwoGenerationSet<ulong> _tlsUids = new(65536);
+    private readonly TwoGenerationSet _httpUids = new(65536);
+    private readonly TwoGenerationSet _tlsUids = new(65536);
     private readonly Queue<FlowRecord> _pending = new();
     private readonly HashSet<(IpAddr, IpAddr, ushort)> _reported = new();
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using SlipsP2P.Detection.Collections;
 using SlipsP2P.Detection.Detectors.FlowAlerts;
 using SlipsP2P.Detection.Profiling;
 
@@ -38,7 +39,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
 
     // Contacts before a lookup (a host re-resolving a name it talks to); contacts after it free the lookup directly.
     // Hashes of the (host, address) pairs (8 bytes each instead of 32, issue 5); a collision only hides one lookup.
-    private readonly TwoGenerationSet<ulong> _contacted = new(32768);
+    private readonly TwoGenerationSet _contacted = new(32768);
 
     // Waiting resolutions live in slots; each of their answers is a node in the chain of its (host, answer) key, so
     // that a connection frees every resolution it answers at once. The queue holds (slot, generation) in arrival
@@ -46,7 +47,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
     private readonly Queue<(int Slot, int Generation)> _order = new();
     // Chains are keyed by the 64-bit hash of (host, answer): 24-byte entries instead of 48 (issue 5). Pairs that share a
     // hash share a chain, and a connection frees only the nodes of its own pair, so the answer stays exact.
-    private readonly Dictionary<ulong, int> _chains = new();
+    private readonly FlatMap<ulong, int, HashedKey> _chains = new();
 
     // How many chain keys fall in each bucket of their pair hash (64 KiB, below the large object heap): a flow whose
     // bucket holds none answers no waiting lookup and skips the chain table (most flows: a lookup is freed by its first
@@ -320,7 +321,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         }
 
         if (_nodeNext[node] >= 0) _nodePrev[_nodeNext[node]] = node;
-        _chains[key] = node;
+        _chains.Set(key, node);
         _nodeSibling[node] = s.FirstNode;
         s.FirstNode = node;
     }
@@ -338,7 +339,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
             ulong key = KeyHash.Of(source, _nodeAnswer[node]);
             if (next >= 0)
             {
-                _chains[key] = next;
+                _chains.Set(key, next);
             }
             else
             {

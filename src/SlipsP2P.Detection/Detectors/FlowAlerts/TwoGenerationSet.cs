@@ -1,15 +1,25 @@
+using SlipsP2P.Detection.Collections;
+
 namespace SlipsP2P.Detection.Detectors.FlowAlerts;
 
 /// <summary>
-/// A set of recently seen keys in two generations: when the young one is full it becomes the old one and the oldest
-/// generation is dropped, so membership tests stay O(1) and memory stays bounded.
+/// A set of recently seen 64-bit key hashes (<see cref="Profiling.KeyHash"/>) in two generations: when the young one is
+/// full it becomes the old one and the oldest generation is dropped, so membership tests stay O(1) and memory stays
+/// bounded.
 /// </summary>
-public sealed class TwoGenerationSet<T>
-    where T : notnull
+internal sealed class TwoGenerationSet(int perGeneration) : TwoGenerationSet<ulong, HashedKey>(perGeneration);
+
+/// <summary>
+/// A set of recently seen keys in two generations (see <see cref="TwoGenerationSet"/>). The generations are flat maps
+/// whose slots are kept across swaps.
+/// </summary>
+internal class TwoGenerationSet<TKey, TOps>
+    where TKey : struct
+    where TOps : struct, IFlatKey<TKey>
 {
     private readonly int _perGeneration;
-    private HashSet<T> _young = new();
-    private HashSet<T> _old = new();
+    private FlatMap<TKey, byte, TOps> _young = new();
+    private FlatMap<TKey, byte, TOps> _old = new();
 
     /// <summary>Creates a set keeping between <paramref name="perGeneration"/> and twice that many keys.</summary>
     public TwoGenerationSet(int perGeneration)
@@ -19,7 +29,7 @@ public sealed class TwoGenerationSet<T>
     }
 
     /// <summary>Adds a key.</summary>
-    public void Add(T key)
+    public void Add(TKey key)
     {
         if (_young.Count >= _perGeneration)
         {
@@ -27,9 +37,9 @@ public sealed class TwoGenerationSet<T>
             _young.Clear();
         }
 
-        _young.Add(key);
+        _young.GetValueRefOrAddDefault(key, out _);
     }
 
     /// <summary>True when the key was added recently.</summary>
-    public bool Contains(T key) => _young.Contains(key) || _old.Contains(key);
+    public bool Contains(TKey key) => _young.ContainsKey(key) || _old.ContainsKey(key);
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
+using SlipsP2P.Detection.Collections;
 using SlipsP2P.Detection.Profiling;
 
 namespace SlipsP2P.Detection.Detectors.Periodicity;
@@ -26,11 +26,14 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
     public const int MaxTuples = 262144;
 
     // Most tuples see one connection: its time and uid live in the entry, and the gap ring is made at the second.
-    private readonly Dictionary<TupleKey, Entry> _tuples = new();
+    // IPv4 tuples are keyed by their 16-byte packed key, the others by the general one (issue 5 fast path: one key
+    // built and hashed per flow, in flat maps compiled ahead of time).
+    private readonly FlatMap<TupleKey, Entry, TupleKeyOps> _tuples = new();
+    private readonly FlatMap<V4TupleKey, Entry, V4TupleKeyOps> _v4Tuples = new();
 
     // The first connection of an IPv4 tuple with a packable uid waits here in 60 bytes (an entry above and the uid
     // string cost ~140; issue 5: 110,000 such tuples on the 2M-packet generated capture); the second moves it up.
-    private readonly Dictionary<V4TupleKey, FirstConnection> _firsts = new();
+    private readonly FlatMap<V4TupleKey, FirstConnection, V4TupleKeyOps> _firsts = new();
 
     public string Name => "periodicity";
 
@@ -46,59 +49,10 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
         if (flow.Protocol is not (Protocol.Tcp or Protocol.Udp)) return;
         if (flow.Source.IsNone || !Addresses.IsScanTarget(flow.Destination)) return;
         if (ctx.Detectors.PeriodicityIgnorePorts.Contains(flow.DestinationPort)) return;
-        var key = new TupleKey(flow.Source, flow.Destination, flow.DestinationPort, flow.Protocol);
-        ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(_tuples, key);
-        TupleState? state;
-        if (Unsafe.IsNullRef(ref entry))
-        {
-            bool small = PackedKeys.TryTuple(flow.Source, flow.Destination, flow.DestinationPort, flow.Protocol, out var smallKey);
-            ref var first = ref small ? ref CollectionsMarshal.GetValueRefOrNullRef(_firsts, smallKey) : ref Unsafe.NullRef<FirstConnection>();
-            if (Unsafe.IsNullRef(ref first) || first.Window != ctx.TimeWindow)
-            {
-                // The tuple's first connection in this window.
-                if (Unsafe.IsNullRef(ref first) && _tuples.Count + _firsts.Count >= MaxTuples)
-                {
-                    Dropped++;
-                    return;
-                }
-
-                if (small && PackedUid.TryPack(flow.Uid, out var uid))
-                {
-                    CollectionsMarshal.GetValueRefOrAddDefault(_firsts, smallKey, out _) = new FirstConnection(ctx.TimeWindow, flow.Timestamp, uid);
-                    return;
-                }
-
-                if (!Unsafe.IsNullRef(ref first)) _firsts.Remove(smallKey);
-                _tuples[key] = new Entry { Window = ctx.TimeWindow, First = flow.Timestamp, FirstUid = flow.Uid };
-                return;
-            }
-
-            state = NewState(ctx.TimeWindow, first.Time, first.Uid.ToString());
-            _firsts.Remove(smallKey);
-            _tuples[key] = new Entry { Window = ctx.TimeWindow, FirstUid = "", State = state };
-        }
-        else
-        {
-            if (entry.State is null && entry.Window != ctx.TimeWindow)
-            {
-                entry.Window = ctx.TimeWindow;
-                entry.First = flow.Timestamp;
-                entry.FirstUid = flow.Uid;
-                return;
-            }
-
-            state = entry.State;
-            if (state is null)
-            {
-                state = NewState(ctx.TimeWindow, entry.First, entry.FirstUid);
-                entry.State = state;
-                entry.FirstUid = "";
-            }
-
-            if (state.Window != ctx.TimeWindow) state.Reset(ctx.TimeWindow);
-            entry.Window = ctx.TimeWindow;
-        }
-
+        TupleState? state = PackedKeys.TryTuple(flow.Source, flow.Destination, flow.DestinationPort, flow.Protocol, out var smallKey)
+            ? Track(_v4Tuples, smallKey, flow, ctx, true, smallKey)
+            : Track(_tuples, new TupleKey(flow.Source, flow.Destination, flow.DestinationPort, flow.Protocol), flow, ctx, false, default);
+        if (state is null) return;
         if (!state.Add(flow.Timestamp)) return;
         state.AddUid(flow.Uid);
 
@@ -126,6 +80,67 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
             Method = "Statistic",
             Uids = state.UidSnapshot(),
         });
+    }
+
+    /// <summary>
+    /// The tuple's state once it has a second connection in the window (null while it has one, or when refused): its
+    /// entry in <paramref name="tuples"/>, or for a <paramref name="small"/> (IPv4) tuple first its waiting connection in
+    /// <see cref="_firsts"/>.
+    /// </summary>
+    private TupleState? Track<TKey, TOps>(FlatMap<TKey, Entry, TOps> tuples, scoped in TKey key, FlowRecord flow, DetectionContext ctx, bool small, V4TupleKey smallKey)
+        where TKey : struct
+        where TOps : struct, IFlatKey<TKey>
+    {
+        ref var entry = ref tuples.GetValueRefOrNullRef(key);
+        TupleState? state;
+        if (Unsafe.IsNullRef(ref entry))
+        {
+            ref var first = ref small ? ref _firsts.GetValueRefOrNullRef(smallKey) : ref Unsafe.NullRef<FirstConnection>();
+            if (Unsafe.IsNullRef(ref first) || first.Window != ctx.TimeWindow)
+            {
+                // The tuple's first connection in this window.
+                if (Unsafe.IsNullRef(ref first) && _tuples.Count + _v4Tuples.Count + _firsts.Count >= MaxTuples)
+                {
+                    Dropped++;
+                    return null;
+                }
+
+                if (small && PackedUid.TryPack(flow.Uid, out var uid))
+                {
+                    _firsts.Set(smallKey, new FirstConnection(ctx.TimeWindow, flow.Timestamp, uid));
+                    return null;
+                }
+
+                if (!Unsafe.IsNullRef(ref first)) _firsts.Remove(smallKey);
+                tuples.Set(key, new Entry { Window = ctx.TimeWindow, First = flow.Timestamp, FirstUid = flow.Uid });
+                return null;
+            }
+
+            state = NewState(ctx.TimeWindow, first.Time, first.Uid.ToString());
+            _firsts.Remove(smallKey);
+            tuples.Set(key, new Entry { Window = ctx.TimeWindow, FirstUid = "", State = state });
+            return state;
+        }
+
+        if (entry.State is null && entry.Window != ctx.TimeWindow)
+        {
+            entry.Window = ctx.TimeWindow;
+            entry.First = flow.Timestamp;
+            entry.FirstUid = flow.Uid;
+            return null;
+        }
+
+        state = entry.State;
+        if (state is null)
+        {
+            state = NewState(ctx.TimeWindow, entry.First, entry.FirstUid);
+            entry.State = state;
+            entry.FirstUid = "";
+        }
+
+        if (state.Window != ctx.TimeWindow) state.Reset(ctx.TimeWindow);
+        entry.Window = ctx.TimeWindow;
+        return state;
     }
 
     /// <summary>The median of the recent gaps and the share of them within the tolerance; true when periodic.</summary>
@@ -159,11 +174,9 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
 
     public void EvictBefore(int window)
     {
-        TupleStates.EvictBefore(_tuples, window);
-        foreach (var (key, first) in _firsts)
-        {
-            if (first.Window < window) _firsts.Remove(key);
-        }
+        _tuples.RemoveWhere(static (_, entry, before) => entry.Window < before, window);
+        _v4Tuples.RemoveWhere(static (_, entry, before) => entry.Window < before, window);
+        _firsts.RemoveWhere(static (_, first, before) => first.Window < before, window);
     }
 
     /// <summary>A tuple's state at its second connection: the first one's time and uid, then the second is added.</summary>

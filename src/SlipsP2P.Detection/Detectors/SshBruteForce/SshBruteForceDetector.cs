@@ -46,7 +46,7 @@ public sealed partial class SshBruteForceDetector : IDetector
         if (flow.Protocol != Protocol.Tcp || !flow.Established || flow.Source.IsNone) return;
         bool ssh = flow.DestinationPort == 22
                    || _sshService.In(flow.Service)
-                   || _sshServers.Contains((flow.Destination, flow.DestinationPort));
+                   || (_sshServers.Count > 0 && _sshServers.Contains((flow.Destination, flow.DestinationPort)));
         if (!ssh) return;
 
         // Slips' size heuristic: more than SshSuccessfulBytes in total means a session that logged in.

@@ -1,0 +1,276 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace SlipsP2P.Detection.Collections;
+
+/// <summary>
+/// Hash and equality of a <see cref="FlatMap{TKey, TValue, TOps}"/> key type, as static members of a struct so that the
+/// map's code calls them directly (no comparer object, no interface dispatch) and ReadyToRun compiles the map ahead of
+/// time for the detection assembly's own key types.
+/// </summary>
+internal interface IFlatKey<TKey>
+    where TKey : struct
+{
+    /// <summary>A well-mixed 64-bit hash: the low bits pick the slot, the top seven are kept as a tag.</summary>
+    static abstract ulong Hash(in TKey key);
+
+    /// <summary>Key equality.</summary>
+    static abstract bool Equal(in TKey a, in TKey b);
+}
+
+/// <summary>
+/// An open-addressing hash map (linear probing, a one-byte tag per slot, backward-shift deletion, power-of-two
+/// capacity) for the detectors' per-flow tables. It replaces <see cref="Dictionary{TKey, TValue}"/> where a table is
+/// probed for every flow: the BCL dictionary's code for a detection key type cannot be compiled ahead of time (the
+/// analysis ran its probes and resizes at tier 0 for most of a 250k-line conn.log), it keeps a bucket array and a
+/// next link per entry, and divides by a prime per probe. Not thread-safe; enumeration order is unspecified.
+/// </summary>
+internal sealed class FlatMap<TKey, TValue, TOps>
+    where TKey : struct
+    where TOps : struct, IFlatKey<TKey>
+{
+    private const int MinCapacity = 16;
+
+    private byte[] _tags = [];
+    private Entry[] _entries = [];
+    private int _mask = -1;
+    private int _count;
+    private int _growAt;
+
+    /// <summary>Keys held.</summary>
+    public int Count => _count;
+
+    /// <summary>Slots allocated (for tests and memory statistics).</summary>
+    public int Capacity => _tags.Length;
+
+    /// <summary>A reference to the value of <paramref name="key"/>, or a null reference when it is absent.</summary>
+    public ref TValue GetValueRefOrNullRef(scoped in TKey key)
+    {
+        int slot = Find(key);
+        return ref slot >= 0 ? ref _entries[slot].Value : ref Unsafe.NullRef<TValue>();
+    }
+
+    /// <summary>The value of <paramref name="key"/>; false (and default) when it is absent.</summary>
+    public bool TryGetValue(in TKey key, out TValue value)
+    {
+        int slot = Find(key);
+        value = slot >= 0 ? _entries[slot].Value : default!;
+        return slot >= 0;
+    }
+
+    /// <summary>True when <paramref name="key"/> is held.</summary>
+    public bool ContainsKey(in TKey key) => Find(key) >= 0;
+
+    /// <summary>
+    /// A reference to the value of <paramref name="key"/>, added as default when absent (<paramref name="exists"/>
+    /// false). The reference is valid until the next call that adds or removes.
+    /// </summary>
+    public ref TValue GetValueRefOrAddDefault(scoped in TKey key, out bool exists)
+    {
+        if (_count >= _growAt) Resize(_tags.Length == 0 ? MinCapacity : _tags.Length * 2);
+        ulong hash = TOps.Hash(key);
+        byte tag = Tag(hash);
+        byte[] tags = _tags;
+        Entry[] entries = _entries;
+        int mask = _mask;
+        int i = (int)hash & mask;
+        while (true)
+        {
+            byte t = tags[i];
+            if (t == 0) break;
+            if (t == tag && TOps.Equal(entries[i].Key, key))
+            {
+                exists = true;
+                return ref entries[i].Value;
+            }
+
+            i = (i + 1) & mask;
+        }
+
+        tags[i] = tag;
+        ref var entry = ref entries[i];
+        entry.Key = key;
+        entry.Value = default!;
+        _count++;
+        exists = false;
+        return ref entry.Value;
+    }
+
+    /// <summary>Sets the value of <paramref name="key"/>, adding it when absent.</summary>
+    public void Set(in TKey key, TValue value) => GetValueRefOrAddDefault(key, out _) = value;
+
+    /// <summary>Removes <paramref name="key"/>; false when it was absent.</summary>
+    public bool Remove(in TKey key)
+    {
+        int slot = Find(key);
+        if (slot < 0) return false;
+        RemoveAt(slot);
+        return true;
+    }
+
+    /// <summary>Removes every key, keeping the allocated slots.</summary>
+    public void Clear()
+    {
+        if (_count == 0) return;
+        Array.Clear(_tags);
+        if (RuntimeHelpers.IsReferenceOrContainsReferences<Entry>()) Array.Clear(_entries);
+        _count = 0;
+    }
+
+    /// <summary>
+    /// Removes the entries <paramref name="remove"/> selects (called once per entry, never on a hot path: window
+    /// eviction); when most slots are then empty the table shrinks to fit what is left. Returns how many were removed.
+    /// </summary>
+    public int RemoveWhere<TArg>(Func<TKey, TValue, TArg, bool> remove, TArg arg)
+    {
+        ArgumentNullException.ThrowIfNull(remove);
+        int removed = 0;
+        for (int i = 0; i < _tags.Length;)
+        {
+            // A removal shifts a later entry of the same run into slot i: look at the slot again.
+            if (_tags[i] != 0 && remove(_entries[i].Key, _entries[i].Value, arg))
+            {
+                RemoveAt(i);
+                removed++;
+                continue;
+            }
+
+            i++;
+        }
+
+        if (_tags.Length > MinCapacity && _count < _tags.Length / 8) Resize(Math.Max(MinCapacity, (int)BitOperations.RoundUpToPowerOf2((uint)(_count * 2) + 1)));
+        return removed;
+    }
+
+    /// <summary>Calls <paramref name="visit"/> with every key and value (in slot order).</summary>
+    public void ForEach<TArg>(Action<TKey, TValue, TArg> visit, TArg arg)
+    {
+        ArgumentNullException.ThrowIfNull(visit);
+        for (int i = 0; i < _tags.Length; i++)
+        {
+            if (_tags[i] != 0) visit(_entries[i].Key, _entries[i].Value, arg);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static byte Tag(ulong hash) => (byte)(0x80 | (hash >> 57));
+
+    private int Find(in TKey key)
+    {
+        if (_count == 0) return -1;
+        ulong hash = TOps.Hash(key);
+        byte tag = Tag(hash);
+        byte[] tags = _tags;
+        Entry[] entries = _entries;
+        int mask = _mask;
+        int i = (int)hash & mask;
+        while (true)
+        {
+            byte t = tags[i];
+            if (t == 0) return -1;
+            if (t == tag && TOps.Equal(entries[i].Key, key)) return i;
+            i = (i + 1) & mask;
+        }
+    }
+
+    private void RemoveAt(int i)
+    {
+        // Backward-shift deletion: later entries of the run whose home slot is not between the hole and themselves
+        // move back into the hole, so that no tombstones are needed and every probe stops at the first empty slot.
+        byte[] tags = _tags;
+        Entry[] entries = _entries;
+        int mask = _mask;
+        int j = i;
+        while (true)
+        {
+            j = (j + 1) & mask;
+            if (tags[j] == 0) break;
+            int home = (int)TOps.Hash(entries[j].Key) & mask;
+            if (((j - home) & mask) < ((j - i) & mask)) continue;
+            tags[i] = tags[j];
+            entries[i] = entries[j];
+            i = j;
+        }
+
+        tags[i] = 0;
+        entries[i] = default;
+        _count--;
+    }
+
+    private void Resize(int capacity)
+    {
+        byte[] oldTags = _tags;
+        Entry[] oldEntries = _entries;
+        var tags = new byte[capacity];
+        var entries = new Entry[capacity];
+        int mask = capacity - 1;
+        for (int s = 0; s < oldTags.Length; s++)
+        {
+            if (oldTags[s] == 0) continue;
+            int i = (int)TOps.Hash(oldEntries[s].Key) & mask;
+            while (tags[i] != 0) i = (i + 1) & mask;
+            tags[i] = oldTags[s];
+            entries[i] = oldEntries[s];
+        }
+
+        _tags = tags;
+        _entries = entries;
+        _mask = mask;
+        // At most three quarters full: linear probing stays short.
+        _growAt = capacity - (capacity >> 2);
+    }
+
+    private struct Entry
+    {
+        public TKey Key;
+        public TValue Value;
+    }
+}
+
+/// <summary>Key operations for 64-bit keys that are already hashes (XXH3 of a pair or a uid): used as they are.</summary>
+internal readonly struct HashedKey : IFlatKey<ulong>
+{
+    public static ulong Hash(in ulong key) => key;
+
+    public static bool Equal(in ulong a, in ulong b) => a == b;
+}
+
+/// <summary>Key operations for 64-bit keys that are values (two packed IPv4 addresses): mixed first.</summary>
+internal readonly struct PackedKey : IFlatKey<ulong>
+{
+    public static ulong Hash(in ulong key) => FlatHash.Mix(key);
+
+    public static bool Equal(in ulong a, in ulong b) => a == b;
+}
+
+/// <summary>Key operations for addresses.</summary>
+internal readonly struct AddressKey : IFlatKey<IpAddr>
+{
+    public static ulong Hash(in IpAddr key) => FlatHash.Mix(key.Low ^ FlatHash.Mix(key.High));
+
+    public static bool Equal(in IpAddr a, in IpAddr b) => a.Low == b.Low && a.High == b.High;
+}
+
+/// <summary>Key operations for ordered address pairs.</summary>
+internal readonly struct AddressPairKey : IFlatKey<(IpAddr, IpAddr)>
+{
+    public static ulong Hash(in (IpAddr, IpAddr) key) => FlatHash.Mix(AddressKey.Hash(key.Item1) ^ (AddressKey.Hash(key.Item2) * 0x9E3779B97F4A7C15UL));
+
+    public static bool Equal(in (IpAddr, IpAddr) a, in (IpAddr, IpAddr) b) => AddressKey.Equal(a.Item1, b.Item1) && AddressKey.Equal(a.Item2, b.Item2);
+}
+
+/// <summary>The hash mixing the flat maps' key operations share.</summary>
+internal static class FlatHash
+{
+    /// <summary>A 64-bit finaliser (MurmurHash3's fmix64): every input bit affects every output bit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong Mix(ulong x)
+    {
+        x ^= x >> 33;
+        x *= 0xff51afd7ed558ccdUL;
+        x ^= x >> 33;
+        x *= 0xc4ceb9fe1a85ec53UL;
+        x ^= x >> 33;
+        return x;
+    }
+}
