@@ -31,7 +31,30 @@ internal sealed class AppState
 
     public AppState(AppKind kind) => Kind = kind;
 
-    public AppKind Kind { get; }
+    public AppKind Kind { get; private set; }
+
+    /// <summary>
+    /// Makes a finished flow's state ready for another flow of <paramref name="kind"/> (the flow table keeps its
+    /// states and reuses them: one object per application flow was a tenth of a capture's allocation).
+    /// </summary>
+    public void Reset(AppKind kind)
+    {
+        Kind = kind;
+        _uid = null;
+        _pendingDns?.Clear();
+        _http?.Clear();
+        _httpAnswered = 0;
+        _tlsClient.Release();
+        _tlsServer.Release();
+        _tlsClient = default;
+        _tlsServer = default;
+        _clientHello = null;
+        _serverHello = null;
+        _tlsTime = 0;
+        _sshClient = null;
+        _sshServer = null;
+        _telnet = null;
+    }
 
     /// <summary>Zeek's service name.</summary>
     public string Service => Kind switch
@@ -60,7 +83,8 @@ internal sealed class AppState
         return AppKind.None;
     }
 
-    private string Uid(in FlowIdentity id) => _uid ??= FlowUid.Create(id.UidSeed, id.Counter);
+    /// <summary>The flow's uid, made at most once per flow (the flow record takes the same string).</summary>
+    public string Uid(in FlowIdentity id) => _uid ??= FlowUid.Create(id.UidSeed, id.Counter);
 
     /// <summary>Takes one payload packet; returns how many records it emitted.</summary>
     public int OnPayload(in FlowIdentity id, bool fromOrig, ReadOnlySpan<byte> payload, double timestamp, IEventSink sink)
@@ -101,7 +125,7 @@ internal sealed class AppState
                 emitted++;
             }
 
-            _pendingDns = null;
+            _pendingDns.Clear(); // the list is kept for the next flow this state serves
         }
 
         if (_http is not null)
@@ -112,7 +136,7 @@ internal sealed class AppState
                 emitted++;
             }
 
-            _http = null;
+            _http.Clear();
         }
 
         if (_clientHello is not null || _serverHello is not null)
@@ -152,7 +176,15 @@ internal sealed class AppState
 
     private int OnDns(in FlowIdentity id, ReadOnlySpan<byte> payload, double timestamp, IEventSink sink)
     {
-        if (DnsMessage.TryRead(payload, out DnsMessage? m, out _) != OperationStatus.Done || m is null) return 0;
+        // The message is read without allocating; the query name becomes a string only when no pending query of
+        // the same id already holds it (a response repeats its query's name), and then a shared one.
+        Span<char> name = stackalloc char[DnsMessage.MaxNameLength + 1];
+        if (DnsMessage.TryReadHeader(payload, name, out DnsMessage.Header m, out int nameLength, out int offset) != OperationStatus.Done) return 0;
+        string[]? answers = null;
+        double[]? ttls = null;
+        Span<char> scratch = m.AnswerCount > 0 ? stackalloc char[DnsMessage.MaxNameLength + 1] : default;
+        if (DnsMessage.TryReadAnswers(payload, ref offset, m.AnswerCount, scratch, out answers, out ttls) != OperationStatus.Done) return 0;
+        ReadOnlySpan<char> query = m.HasQuestion ? name[..nameLength] : default;
         string uid = Uid(in id);
         int emitted = 0;
         _pendingDns ??= new();
@@ -180,9 +212,9 @@ internal sealed class AppState
             var q = id.Stamp(new DnsRecord(), uid, timestamp);
             q.Protocol = id.Protocol == 6 ? Protocol.Tcp : Protocol.Udp;
             q.TransactionId = m.Id;
-            q.Query = m.Query;
+            q.Query = SharedText.Get(query);
             q.QueryType = m.QueryType;
-            q.QueryTypeName = m.Query.Length > 0 || m.QueryType != 0 ? DnsMessage.TypeName(m.QueryType) : "";
+            q.QueryTypeName = query.Length > 0 || m.QueryType != 0 ? DnsMessage.TypeName(m.QueryType) : "";
             _pendingDns.Add(q);
             return emitted;
         }
@@ -198,15 +230,15 @@ internal sealed class AppState
             r = id.Stamp(new DnsRecord(), uid, timestamp);
             r.Protocol = id.Protocol == 6 ? Protocol.Tcp : Protocol.Udp;
             r.TransactionId = m.Id;
-            r.Query = m.Query;
+            r.Query = SharedText.Get(query);
             r.QueryType = m.QueryType;
             r.QueryTypeName = DnsMessage.TypeName(m.QueryType);
         }
 
         r.ResponseCode = m.ResponseCode;
         r.ResponseCodeName = DnsMessage.ResponseCodeName(m.ResponseCode);
-        r.Answers = m.Answers;
-        r.Ttls = m.Ttls;
+        r.Answers = (IReadOnlyList<string>?)answers ?? Array.Empty<string>();
+        r.Ttls = (IReadOnlyList<double>?)ttls ?? Array.Empty<double>();
         sink.OnEvent(r);
         return emitted + 1;
     }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Text;
 using SlipsP2P.Core;
 
@@ -39,102 +40,174 @@ public sealed class DnsMessage
     {
         message = null;
         bytesConsumed = 0;
+        Span<char> name = stackalloc char[MaxNameLength + 1];
+        OperationStatus s = TryReadHeader(source, name, out Header h, out int nameLength, out int offset);
+        if (s != OperationStatus.Done) return s;
+        s = TryReadAnswers(source, ref offset, h.AnswerCount, name, out string[]? answers, out double[]? ttls);
+        if (s != OperationStatus.Done) return s;
+        bytesConsumed = offset;
+        message = new DnsMessage
+        {
+            Id = h.Id,
+            IsResponse = h.IsResponse,
+            Opcode = h.Opcode,
+            ResponseCode = h.ResponseCode,
+            Query = h.HasQuestion ? new string(name[..nameLength]) : "",
+            QueryType = h.QueryType,
+            QueryClass = h.QueryClass,
+            Answers = (IReadOnlyList<string>?)answers ?? Array.Empty<string>(),
+            Ttls = (IReadOnlyList<double>?)ttls ?? Array.Empty<double>(),
+        };
+        return OperationStatus.Done;
+    }
+
+    /// <summary>The fixed header and the first question of a message, read without allocating.</summary>
+    internal readonly record struct Header(ushort Id, ushort Flags, int AnswerCount, bool HasQuestion, ushort QueryType, ushort QueryClass)
+    {
+        public bool IsResponse => (Flags & 0x8000) != 0;
+        public int Opcode => (Flags >> 11) & 0xF;
+        public int ResponseCode => Flags & 0xF;
+    }
+
+    /// <summary>
+    /// Reads the header and the questions (the first one's name into <paramref name="name"/>, at least
+    /// <see cref="MaxNameLength"/> + 1 characters); <paramref name="offset"/> ends at the answer section.
+    /// </summary>
+    internal static OperationStatus TryReadHeader(ReadOnlySpan<byte> source, Span<char> name, out Header header, out int nameLength, out int offset)
+    {
+        header = default;
+        nameLength = 0;
+        offset = 12;
         if (source.Length < 12) return OperationStatus.NeedMoreData;
         ushort id = BinaryPrimitives.ReadUInt16BigEndian(source);
         ushort flags = BinaryPrimitives.ReadUInt16BigEndian(source[2..]);
         int qd = BinaryPrimitives.ReadUInt16BigEndian(source[4..]);
         int an = BinaryPrimitives.ReadUInt16BigEndian(source[6..]);
-        int offset = 12;
-        string query = "";
         ushort qtype = 0;
         ushort qclass = 0;
-        Span<char> name = stackalloc char[MaxNameLength + 1];
         if (qd > 0)
         {
-            OperationStatus s = ReadName(source, ref offset, name, out int nameLength);
+            OperationStatus s = ReadName(source, ref offset, name, out nameLength);
             if (s != OperationStatus.Done) return s;
             if (source.Length < offset + 4) return OperationStatus.NeedMoreData;
-            query = new string(name[..nameLength]);
             qtype = BinaryPrimitives.ReadUInt16BigEndian(source[offset..]);
             qclass = BinaryPrimitives.ReadUInt16BigEndian(source[(offset + 2)..]);
             offset += 4;
             // Further questions are rare (and unsupported by most servers): skip them.
+            Span<char> skipped = qd > 1 ? stackalloc char[MaxNameLength + 1] : default;
             for (int i = 1; i < qd; i++)
             {
-                s = ReadName(source, ref offset, name, out _);
+                s = ReadName(source, ref offset, skipped, out _);
                 if (s != OperationStatus.Done) return s;
                 offset += 4;
                 if (offset > source.Length) return OperationStatus.NeedMoreData;
             }
         }
 
-        List<string>? answers = null;
-        List<double>? ttls = null;
-        for (int i = 0; i < an; i++)
+        header = new Header(id, flags, an, qd > 0, qtype, qclass);
+        return OperationStatus.Done;
+    }
+
+    /// <summary>
+    /// Reads <paramref name="count"/> answer records from <paramref name="offset"/>: the texts of the first
+    /// <see cref="MaxAnswers"/> that have one, in arrays of exactly their number (null when there is none).
+    /// <paramref name="scratch"/> holds names while they are read (at least <see cref="MaxNameLength"/> + 1).
+    /// </summary>
+    internal static OperationStatus TryReadAnswers(ReadOnlySpan<byte> source, ref int offset, int count, Span<char> scratch, out string[]? answers, out double[]? ttls)
+    {
+        answers = null;
+        ttls = null;
+        if (count == 0) return OperationStatus.Done;
+        string?[] texts = t_answers ??= new string?[MaxAnswers];
+        Span<uint> ttlValues = stackalloc uint[MaxAnswers];
+        int n = 0;
+        try
         {
-            OperationStatus s = ReadName(source, ref offset, name, out _);
-            if (s != OperationStatus.Done) return s;
-            if (source.Length < offset + 10) return OperationStatus.NeedMoreData;
-            ushort type = BinaryPrimitives.ReadUInt16BigEndian(source[offset..]);
-            uint ttl = BinaryPrimitives.ReadUInt32BigEndian(source[(offset + 4)..]);
-            int rdLength = BinaryPrimitives.ReadUInt16BigEndian(source[(offset + 8)..]);
-            offset += 10;
-            if (source.Length < offset + rdLength) return OperationStatus.NeedMoreData;
-            ReadOnlySpan<byte> rdata = source.Slice(offset, rdLength);
-            string? text = null;
-            switch (type)
+            for (int i = 0; i < count; i++)
             {
-                case 1 when rdLength == 4:
-                    text = IpAddr.FromV4(rdata).ToString();
-                    break;
-                case 28 when rdLength == 16:
-                    text = IpAddr.FromV6(rdata).ToString();
-                    break;
-                case 5 or 12 or 2: // CNAME, PTR, NS
-                    {
-                        int o = offset;
-                        s = ReadName(source, ref o, name, out int n);
-                        if (s != OperationStatus.Done) return OperationStatus.InvalidData;
-                        text = new string(name[..n]);
+                OperationStatus s = ReadName(source, ref offset, scratch, out _);
+                if (s != OperationStatus.Done) return s;
+                if (source.Length < offset + 10) return OperationStatus.NeedMoreData;
+                ushort type = BinaryPrimitives.ReadUInt16BigEndian(source[offset..]);
+                uint ttl = BinaryPrimitives.ReadUInt32BigEndian(source[(offset + 4)..]);
+                int rdLength = BinaryPrimitives.ReadUInt16BigEndian(source[(offset + 8)..]);
+                offset += 10;
+                if (source.Length < offset + rdLength) return OperationStatus.NeedMoreData;
+                ReadOnlySpan<byte> rdata = source.Slice(offset, rdLength);
+                string? text = null;
+                switch (type)
+                {
+                    case 1 when rdLength == 4:
+                        text = n < MaxAnswers ? V4Text(rdata) : "";
                         break;
-                    }
-
-                case 15 when rdLength >= 3: // MX: preference, exchange
-                    {
-                        int o = offset + 2;
-                        s = ReadName(source, ref o, name, out int n);
-                        if (s != OperationStatus.Done) return OperationStatus.InvalidData;
-                        text = new string(name[..n]);
+                    case 28 when rdLength == 16:
+                        text = n < MaxAnswers ? IpAddr.FromV6(rdata).ToString() : "";
                         break;
-                    }
+                    case 5 or 12 or 2: // CNAME, PTR, NS
+                        {
+                            int o = offset;
+                            s = ReadName(source, ref o, scratch, out int length);
+                            if (s != OperationStatus.Done) return OperationStatus.InvalidData;
+                            text = n < MaxAnswers ? SharedText.Get(scratch[..length]) : "";
+                            break;
+                        }
 
-                case 16: // TXT: one or more length-prefixed strings
-                    text = ReadTxt(rdata);
-                    break;
+                    case 15 when rdLength >= 3: // MX: preference, exchange
+                        {
+                            int o = offset + 2;
+                            s = ReadName(source, ref o, scratch, out int length);
+                            if (s != OperationStatus.Done) return OperationStatus.InvalidData;
+                            text = n < MaxAnswers ? SharedText.Get(scratch[..length]) : "";
+                            break;
+                        }
+
+                    case 16: // TXT: one or more length-prefixed strings
+                        text = n < MaxAnswers ? ReadTxt(rdata) : "";
+                        break;
+                }
+
+                offset += rdLength;
+                if (text is not null && n < MaxAnswers)
+                {
+                    texts[n] = text;
+                    ttlValues[n] = ttl;
+                    n++;
+                }
             }
 
-            offset += rdLength;
-            if (text is not null && (answers?.Count ?? 0) < MaxAnswers)
+            if (n == 0) return OperationStatus.Done;
+            answers = new string[n];
+            ttls = new double[n];
+            for (int i = 0; i < n; i++)
             {
-                (answers ??= new()).Add(text);
-                (ttls ??= new()).Add(ttl);
+                answers[i] = texts[i]!;
+                ttls[i] = ttlValues[i];
             }
+
+            return OperationStatus.Done;
+        }
+        finally
+        {
+            texts.AsSpan(0, n).Clear();
+        }
+    }
+
+    [ThreadStatic]
+    private static string?[]? t_answers;
+
+    /// <summary>An A record's address as dotted text, shared (the same addresses answer the same names again and again).</summary>
+    private static string V4Text(ReadOnlySpan<byte> a)
+    {
+        Span<char> text = stackalloc char[15];
+        int written = 0;
+        for (int i = 0; i < 4; i++)
+        {
+            if (i > 0) text[written++] = '.';
+            a[i].TryFormat(text[written..], out int n, default, CultureInfo.InvariantCulture);
+            written += n;
         }
 
-        bytesConsumed = offset;
-        message = new DnsMessage
-        {
-            Id = id,
-            IsResponse = (flags & 0x8000) != 0,
-            Opcode = (flags >> 11) & 0xF,
-            ResponseCode = flags & 0xF,
-            Query = query,
-            QueryType = qtype,
-            QueryClass = qclass,
-            Answers = (IReadOnlyList<string>?)answers ?? Array.Empty<string>(),
-            Ttls = (IReadOnlyList<double>?)ttls ?? Array.Empty<double>(),
-        };
-        return OperationStatus.Done;
+        return SharedText.Get(text[..written]);
     }
 
     /// <summary>Reads a possibly compressed name at <paramref name="offset"/> (advanced past its wire form) into <paramref name="destination"/>.</summary>

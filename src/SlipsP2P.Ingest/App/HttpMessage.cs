@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace SlipsP2P.Ingest.App;
 
 /// <summary>
@@ -70,7 +68,7 @@ public sealed class HttpMessage
         int s2 = line.LastIndexOf((byte)' ');
         if (s2 <= s1 || !StartsWith(line[(s2 + 1)..], "HTTP/")) return null;
         string method = Text(line[..s1]);
-        string uri = Text(line[(s1 + 1)..s2]);
+        string uri = Text(line[(s1 + 1)..s2], share: false);
         Headers(rest, out string host, out string agent, out long contentLength, out _);
         return new HttpMessage { IsRequest = true, Method = method, Uri = uri, Host = host, UserAgent = agent, ContentLength = contentLength };
     }
@@ -141,11 +139,5 @@ public sealed class HttpMessage
     }
 
     /// <summary>Printable ASCII text of a field (others become '?'), at most <see cref="MaxValueLength"/> characters.</summary>
-    internal static string Text(ReadOnlySpan<byte> s)
-    {
-        if (s.Length > MaxValueLength) s = s[..MaxValueLength];
-        var sb = new StringBuilder(s.Length);
-        foreach (byte c in s) sb.Append(c is >= 0x20 and < 0x7F ? (char)c : '?');
-        return sb.ToString();
-    }
+    internal static string Text(ReadOnlySpan<byte> s, bool share = true) => SharedText.Printable(s, 0x20, MaxValueLength, share);
 }

@@ -106,9 +106,10 @@ public sealed class TlsHello
         if (!r.U16(out ushort version) || !r.Skip(32) || !r.U8(out byte sidLength) || !r.Skip(sidLength)) return OperationStatus.InvalidData;
         if (!r.U16(out ushort cipherBytes) || !r.Slice(cipherBytes, out ReadOnlySpan<byte> ciphers)) return OperationStatus.InvalidData;
         if (!r.U8(out byte compLength) || !r.Skip(compLength)) return OperationStatus.InvalidData;
-        var sb = new StringBuilder(256);
-        sb.Append(version).Append(',');
-        AppendList16(sb, ciphers);
+        var sb = new TextBuilder(stackalloc char[TextBuilder.StackSize]);
+        sb.Append(version);
+        sb.Append(',');
+        AppendList16(ref sb, ciphers);
         sb.Append(',');
         string sni = "";
         ushort supported = 0;
@@ -157,7 +158,7 @@ public sealed class TlsHello
         }
 
         sb.Append(',');
-        AppendList16(sb, groups);
+        AppendList16(ref sb, groups);
         sb.Append(',');
         for (int i = 0; i < formats.Length && i < MaxListEntries; i++)
         {
@@ -165,7 +166,7 @@ public sealed class TlsHello
             sb.Append(formats[i]);
         }
 
-        hello = new TlsHello { IsClientHello = true, Version = version, SupportedVersion = supported, ServerName = sni, FingerprintText = sb.ToString() };
+        hello = new TlsHello { IsClientHello = true, Version = version, SupportedVersion = supported, ServerName = sni, FingerprintText = sb.ToSharedString() };
         return OperationStatus.Done;
     }
 
@@ -175,8 +176,11 @@ public sealed class TlsHello
         var r = new Cursor(b);
         if (!r.U16(out ushort version) || !r.Skip(32) || !r.U8(out byte sidLength) || !r.Skip(sidLength)) return OperationStatus.InvalidData;
         if (!r.U16(out ushort cipher) || !r.U8(out _)) return OperationStatus.InvalidData;
-        var sb = new StringBuilder(64);
-        sb.Append(version).Append(',').Append(cipher).Append(',');
+        var sb = new TextBuilder(stackalloc char[TextBuilder.StackSize]);
+        sb.Append(version);
+        sb.Append(',');
+        sb.Append(cipher);
+        sb.Append(',');
         ushort supported = 0;
         if (r.Remaining >= 2)
         {
@@ -194,7 +198,7 @@ public sealed class TlsHello
             }
         }
 
-        hello = new TlsHello { IsClientHello = false, Version = version, SupportedVersion = supported, FingerprintText = sb.ToString() };
+        hello = new TlsHello { IsClientHello = false, Version = version, SupportedVersion = supported, FingerprintText = sb.ToSharedString() };
         return OperationStatus.Done;
     }
 
@@ -206,19 +210,13 @@ public sealed class TlsHello
         while (c.Remaining >= 3)
         {
             if (!c.U8(out byte nameType) || !c.U16(out ushort len) || !c.Slice(len, out ReadOnlySpan<byte> name)) return "";
-            if (nameType == 0 && name.Length <= 255)
-            {
-                return string.Create(name.Length, name.ToArray(), static (span, bytes) =>
-                {
-                    for (int i = 0; i < bytes.Length; i++) span[i] = bytes[i] is >= 0x21 and < 0x7F ? (char)bytes[i] : '?';
-                });
-            }
+            if (nameType == 0 && name.Length <= 255) return SharedText.Printable(name, 0x21, 255);
         }
 
         return "";
     }
 
-    private static void AppendList16(StringBuilder sb, ReadOnlySpan<byte> list)
+    private static void AppendList16(ref TextBuilder sb, ReadOnlySpan<byte> list)
     {
         bool first = true;
         for (int i = 0; i + 1 < list.Length && i / 2 < MaxListEntries; i += 2)
@@ -228,6 +226,50 @@ public sealed class TlsHello
             if (!first) sb.Append('-');
             sb.Append(v);
             first = false;
+        }
+    }
+
+    /// <summary>
+    /// The JA3/JA3S text built on the stack (a pooled array past <see cref="StackSize"/> characters) and handed out
+    /// through <see cref="SharedText"/>: a network has few distinct hellos, so most hellos allocate no text at all.
+    /// </summary>
+    private ref struct TextBuilder
+    {
+        public const int StackSize = 256;
+        private Span<char> _chars;
+        private char[]? _rented;
+        private int _length;
+
+        public TextBuilder(Span<char> initial) => _chars = initial;
+
+        public void Append(char c)
+        {
+            if (_length == _chars.Length) Grow(1);
+            _chars[_length++] = c;
+        }
+
+        public void Append(int value)
+        {
+            int written;
+            while (!value.TryFormat(_chars[_length..], out written, default, CultureInfo.InvariantCulture)) Grow(11);
+            _length += written;
+        }
+
+        public string ToSharedString()
+        {
+            string text = SharedText.Get(_chars[.._length]);
+            if (_rented is not null) ArrayPool<char>.Shared.Return(_rented);
+            _rented = null;
+            return text;
+        }
+
+        private void Grow(int more)
+        {
+            char[] bigger = ArrayPool<char>.Shared.Rent(Math.Max(_chars.Length * 2, _length + more));
+            _chars[.._length].CopyTo(bigger);
+            if (_rented is not null) ArrayPool<char>.Shared.Return(_rented);
+            _rented = bigger;
+            _chars = bigger;
         }
     }
 

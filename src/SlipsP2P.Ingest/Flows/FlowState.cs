@@ -10,10 +10,9 @@ internal struct HistoryBuffer
     private byte _element0;
 }
 
-/// <summary>One live flow, kept by value in the flow table's array.</summary>
+/// <summary>One live flow, kept by value in the flow table's array (its index key is derived from the tuple, not stored).</summary>
 internal struct FlowState
 {
-    public FlowKey Key;
     public IpAddr Orig;
     public IpAddr Resp;
     public ushort OrigPort;

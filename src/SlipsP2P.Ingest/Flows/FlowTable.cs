@@ -37,9 +37,12 @@ public sealed class FlowTable
     /// <summary>Slots the table starts with and never shrinks below.</summary>
     internal const int MinCapacity = 1024;
 
+    // Zeek's state names, made once (ToZeek boxes the enum and formats it on every call).
+    private static readonly string[] s_stateText = MakeStateText();
+
     private readonly AnalysisOptions _options;
     private readonly IEventSink _sink;
-    private readonly Dictionary<FlowKey, int> _index = new();
+    private readonly FlowIndex _index = new(MinCapacity);
     private readonly List<AppState?> _apps = new();
     private readonly Stack<int> _freeApps = new();
     private readonly List<Expired> _expired = new();
@@ -129,7 +132,7 @@ public sealed class FlowTable
         byte proto = p.Protocol;
         bool isTcp = proto == 6;
         var key = FlowKey.Create(p.Source, p.SourcePort, p.Destination, p.DestinationPort, proto);
-        ref int slotRef = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, key, out bool exists);
+        ref int slotRef = ref _index.GetValueRefOrAddDefault(in key, out bool exists);
         int slot;
         if (!exists)
         {
@@ -145,7 +148,7 @@ public sealed class FlowTable
                 // Port reuse after a close (Zeek's IsReuse): the old connection is done, a new one begins.
                 Finish(slot);
                 slot = NewSlot();
-                _index[key] = slot;
+                _index.GetValueRefOrAddDefault(in key, out _) = slot;
                 InitFlow(ref _flows[slot], key, ref p, timestamp, packetNumber);
             }
         }
@@ -216,7 +219,6 @@ public sealed class FlowTable
     {
         f = default;
         f.InUse = true;
-        f.Key = key;
         f.Protocol = p.Protocol;
         f.Start = ts;
         f.Last = ts;
@@ -255,6 +257,9 @@ public sealed class FlowTable
 
         if (p.Protocol == 6 && !flip && (p.Flags & (TcpControlBits.Syn | TcpControlBits.Ack)) == TcpControlBits.Syn) f.AttemptAt = ts;
     }
+
+    /// <summary>The flow's index key (not stored in the slot: it is the same tuple in canonical order).</summary>
+    private static FlowKey KeyOf(ref FlowState f) => FlowKey.Create(f.Orig, f.OrigPort, f.Resp, f.RespPort, f.Protocol);
 
     private static bool IsLikelyUdpServer(ushort port) => port is 53 or 5353 or 123 or 137 or 67 or 69 or 161 or 500 or 1900;
 
@@ -503,14 +508,16 @@ public sealed class FlowTable
                 return;
             }
 
-            app = new AppState(kind);
             if (_freeApps.Count > 0)
             {
+                // A finished flow's state, kept for reuse (reset here).
                 f.App = _freeApps.Pop();
-                _apps[f.App] = app;
+                app = _apps[f.App]!;
+                app.Reset(kind);
             }
             else
             {
+                app = new AppState(kind);
                 f.App = _apps.Count;
                 _apps.Add(app);
             }
@@ -533,17 +540,9 @@ public sealed class FlowTable
 
         if (_expired.Count == 0) return;
         // Ties broken by the first packet before the slot: with PacketNumberIdentity the order is the same in any table.
-        _expired.Sort(static (a, b) =>
-        {
-            int c = a.FinishTime.CompareTo(b.FinishTime);
-            if (c != 0) return c;
-            c = a.Start.CompareTo(b.Start);
-            if (c != 0) return c;
-            c = a.FirstPacket.CompareTo(b.FirstPacket);
-            return c != 0 ? c : a.Slot.CompareTo(b.Slot);
-        });
+        CollectionsMarshal.AsSpan(_expired).Sort(default(ExpiredOrder));
         IFlowFinishObserver? observer = FinishObserver;
-        foreach (var e in _expired)
+        foreach (Expired e in CollectionsMarshal.AsSpan(_expired))
         {
             observer?.BeforeFinish(e.FinishTime, e.Start, e.FirstPacket);
             Finish(e.Slot);
@@ -571,7 +570,7 @@ public sealed class FlowTable
             ref FlowState f = ref _flows[i];
             if (!f.InUse) continue;
             flows[n] = f;
-            CollectionsMarshal.GetValueRefOrNullRef(_index, f.Key) = n;
+            _index.GetValueRefOrNullRef(KeyOf(ref f)) = n;
             n++;
         }
 
@@ -579,7 +578,7 @@ public sealed class FlowTable
         _highWater = n;
         _freeCount = 0;
         if (_free.Length > 64) _free = new int[64];
-        _index.TrimExcess();
+        _index.TrimExcess(MinCapacity);
         _expired.TrimExcess();
     }
 
@@ -613,22 +612,24 @@ public sealed class FlowTable
     {
         ref FlowState f = ref _flows[slot];
         if (!f.InUse) return;
-        FlowRecord record = BuildRecord(ref f);
-        if (f.App >= 0)
+        AppState? app = f.App >= 0 ? _apps[f.App] : null;
+        FlowRecord record;
+        if (app is not null)
         {
-            AppState? app = _apps[f.App];
-            if (app is not null)
-            {
-                var id = new FlowIdentity(f.Orig, f.OrigPort, f.Resp, f.RespPort, f.Protocol, f.Start, f.FirstPacket, f.Counter, _uidSeed);
-                record.Service = app.Service;
-                AppRecordsEmitted += app.OnFinish(in id, record, _options.Detectors.SshSuccessfulBytes, _sink);
-            }
-
-            _apps[f.App] = null;
+            // One uid string per flow: the application records and the flow record share it.
+            var id = new FlowIdentity(f.Orig, f.OrigPort, f.Resp, f.RespPort, f.Protocol, f.Start, f.FirstPacket, f.Counter, _uidSeed);
+            record = BuildRecord(ref f, app.Uid(in id));
+            record.Service = app.Service;
+            AppRecordsEmitted += app.OnFinish(in id, record, _options.Detectors.SshSuccessfulBytes, _sink);
+            app.Reset(AppKind.None); // drops what the flow held; the object waits for the next application flow
             _freeApps.Push(f.App);
         }
+        else
+        {
+            record = BuildRecord(ref f, FlowUid.Create(_uidSeed, f.Counter));
+        }
 
-        _index.Remove(f.Key);
+        _index.Remove(KeyOf(ref f));
         f.InUse = false;
         f.App = -1;
         if (_freeCount == _free.Length) Array.Resize(ref _free, _free.Length * 2);
@@ -637,14 +638,13 @@ public sealed class FlowTable
         _sink.OnEvent(record);
     }
 
-    private FlowRecord BuildRecord(ref FlowState f)
+    private FlowRecord BuildRecord(ref FlowState f, string uid)
     {
         ConnState state = ComputeState(ref f);
         bool established = f.Protocol == 6
             ? state is ConnState.S1 or ConnState.SF or ConnState.S2 or ConnState.S3 or ConnState.RSTO or ConnState.RSTR
               || (f.OrigBytes > 0 && f.RespBytes > 0)
             : f.OrigPackets > 0 && f.RespPackets > 0;
-        string uid = FlowUid.Create(_uidSeed, f.Counter);
         return new FlowRecord
         {
             Timestamp = f.Start,
@@ -663,7 +663,7 @@ public sealed class FlowTable
             SourceIpBytes = f.OrigIpBytes,
             DestinationIpBytes = f.RespIpBytes,
             State = state,
-            StateText = state.ToZeek(),
+            StateText = s_stateText[(int)state],
             History = HistoryText(ref f),
             Established = established,
             SourceMac = f.OrigMac == 0 ? "" : MacText(f.OrigMac),
@@ -701,6 +701,13 @@ public sealed class FlowTable
         if (_macText.TryGetValue(mac, out string? text)) return text;
         text = DecodedPacket.FormatMac(mac);
         if (_macText.Count < MaxCachedTexts) _macText[mac] = text;
+        return text;
+    }
+
+    private static string[] MakeStateText()
+    {
+        var text = new string[(int)ConnState.OTH + 1];
+        for (int i = 0; i < text.Length; i++) text[i] = ((ConnState)i).ToZeek();
         return text;
     }
 
@@ -774,4 +781,18 @@ public sealed class FlowTable
     }
 
     private readonly record struct Expired(double FinishTime, double Start, long FirstPacket, int Slot);
+
+    /// <summary>Finish time, then start, then first packet, then slot (a struct comparer: the sort calls it directly).</summary>
+    private readonly struct ExpiredOrder : IComparer<Expired>
+    {
+        public int Compare(Expired a, Expired b)
+        {
+            int c = a.FinishTime.CompareTo(b.FinishTime);
+            if (c != 0) return c;
+            c = a.Start.CompareTo(b.Start);
+            if (c != 0) return c;
+            c = a.FirstPacket.CompareTo(b.FirstPacket);
+            return c != 0 ? c : a.Slot.CompareTo(b.Slot);
+        }
+    }
 }

@@ -1,0 +1,191 @@
+using System.Runtime.CompilerServices;
+
+namespace SlipsP2P.Ingest.Flows;
+
+/// <summary>
+/// The flow table's map from <see cref="FlowKey"/> to slot: open addressing with linear probing over one array of
+/// entries (key, slot and hash side by side, so a lookup usually reads one cache line), a power-of-two size, at most
+/// three quarters full, and deletion by backward shift (no tombstones, so probe chains never grow with churn).
+/// Every packet does one lookup here: this replaced <c>Dictionary&lt;FlowKey, int&gt;</c>, whose buckets,
+/// chained entries and modulo cost more per packet.
+/// </summary>
+internal sealed class FlowIndex
+{
+    /// <summary>The fewest entries the index holds room for.</summary>
+    internal const int MinCapacity = 16;
+
+    private Entry[] _entries;
+    private int _mask;
+    private int _growAt;
+
+    /// <summary>An index with room for <paramref name="capacity"/> keys before it grows.</summary>
+    public FlowIndex(int capacity = MinCapacity)
+    {
+        _entries = new Entry[SizeFor(capacity)];
+        _mask = _entries.Length - 1;
+        _growAt = GrowLimit(_entries.Length);
+    }
+
+    /// <summary>Keys held.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Entries allocated (a power of two; at most three quarters are used).</summary>
+    internal int Capacity => _entries.Length;
+
+    /// <summary>
+    /// The value of <paramref name="key"/>, or a new zero value for it (<paramref name="exists"/> false). The reference
+    /// is valid until the next add or remove.
+    /// </summary>
+    public ref int GetValueRefOrAddDefault(in FlowKey key, out bool exists)
+    {
+        uint hash = Hash(in key);
+        Entry[] entries = _entries;
+        int i = (int)hash & _mask;
+        while (true)
+        {
+            ref Entry e = ref entries[i];
+            if (e.Hash == 0) break;
+            if (e.Hash == hash && e.Key.Equals(key))
+            {
+                exists = true;
+                return ref e.Value;
+            }
+
+            i = (i + 1) & _mask;
+        }
+
+        exists = false;
+        if (Count >= _growAt)
+        {
+            Resize(_entries.Length * 2);
+            entries = _entries;
+            i = (int)hash & _mask;
+            while (entries[i].Hash != 0) i = (i + 1) & _mask;
+        }
+
+        ref Entry added = ref entries[i];
+        added.Key = key;
+        added.Hash = hash;
+        added.Value = 0;
+        Count++;
+        return ref added.Value;
+    }
+
+    /// <summary>The value of <paramref name="key"/>, or a null reference when it is absent (test with <see cref="Unsafe.IsNullRef"/>).</summary>
+    public ref int GetValueRefOrNullRef(in FlowKey key)
+    {
+        int i = Find(in key);
+        if (i < 0) return ref Unsafe.NullRef<int>();
+        return ref _entries[i].Value;
+    }
+
+    /// <summary>Whether <paramref name="key"/> is held, and its value.</summary>
+    public bool TryGetValue(in FlowKey key, out int value)
+    {
+        int i = Find(in key);
+        value = i < 0 ? 0 : _entries[i].Value;
+        return i >= 0;
+    }
+
+    /// <summary>Removes <paramref name="key"/>; false when it was not held.</summary>
+    public bool Remove(in FlowKey key)
+    {
+        int i = Find(in key);
+        if (i < 0) return false;
+        Entry[] entries = _entries;
+        int mask = _mask;
+
+        // Backward shift: move later entries of the probe run into the hole when their home slot allows it.
+        int j = i;
+        while (true)
+        {
+            j = (j + 1) & mask;
+            ref Entry next = ref entries[j];
+            if (next.Hash == 0) break;
+            int home = (int)next.Hash & mask;
+
+            // The entry at j may fill the hole at i only if its home is not cyclically within (i, j].
+            bool between = i <= j ? home > i && home <= j : home > i || home <= j;
+            if (between) continue;
+            entries[i] = next;
+            i = j;
+        }
+
+        entries[i] = default;
+        Count--;
+        return true;
+    }
+
+    /// <summary>Drops every key and gives back room beyond what <paramref name="capacity"/> keys need.</summary>
+    public void Clear(int capacity = MinCapacity)
+    {
+        int size = SizeFor(capacity);
+        if (size < _entries.Length) _entries = new Entry[size];
+        else Array.Clear(_entries);
+        _mask = _entries.Length - 1;
+        _growAt = GrowLimit(_entries.Length);
+        Count = 0;
+    }
+
+    /// <summary>Shrinks to the smallest size that holds the current keys (and at least <paramref name="capacity"/>).</summary>
+    public void TrimExcess(int capacity = MinCapacity)
+    {
+        int size = SizeFor(Math.Max(capacity, Count));
+        if (size < _entries.Length) Resize(size);
+    }
+
+    private int Find(in FlowKey key)
+    {
+        uint hash = Hash(in key);
+        Entry[] entries = _entries;
+        int i = (int)hash & _mask;
+        while (true)
+        {
+            ref Entry e = ref entries[i];
+            if (e.Hash == 0) return -1;
+            if (e.Hash == hash && e.Key.Equals(key)) return i;
+            i = (i + 1) & _mask;
+        }
+    }
+
+    private void Resize(int size)
+    {
+        Entry[] old = _entries;
+        var entries = new Entry[size];
+        int mask = size - 1;
+        foreach (ref readonly Entry e in old.AsSpan())
+        {
+            if (e.Hash == 0) continue;
+            int i = (int)e.Hash & mask;
+            while (entries[i].Hash != 0) i = (i + 1) & mask;
+            entries[i] = e;
+        }
+
+        _entries = entries;
+        _mask = mask;
+        _growAt = GrowLimit(size);
+    }
+
+    // Zero marks an empty entry, so a stored hash is never zero.
+    private static uint Hash(in FlowKey key)
+    {
+        uint h = (uint)key.GetHashCode();
+        return h == 0 ? 1 : h;
+    }
+
+    private static int SizeFor(int capacity)
+    {
+        int size = MinCapacity;
+        while (GrowLimit(size) < capacity) size *= 2;
+        return size;
+    }
+
+    private static int GrowLimit(int size) => size - (size >> 2);
+
+    private struct Entry
+    {
+        public FlowKey Key;
+        public uint Hash;
+        public int Value;
+    }
+}
