@@ -12,7 +12,7 @@ namespace SlipsP2P.Ingest.Tests;
 /// </summary>
 public sealed class FlowFileIdTextTests
 {
-    // Enough lines that their texts fill several 16 KiB blocks.
+    // Enough lines that their texts fill many blocks.
     private const int Lines = 2000;
 
     private static string Cid(int i) => "1:" + i.ToString("D8", CultureInfo.InvariantCulture) + "abcdefghijklmnopqrs=";

@@ -14,7 +14,10 @@ internal sealed class StringCache
     private const int Slots = 1024;
     private const int MaxCachedLength = 48;
     private readonly string?[] _slots = new string?[Slots];
-    private Utf8TextBlock _block = new();
+    // Small blocks (about 65 lines of Community ID and AID): a record that detection keeps for minutes of traffic
+    // (service mismatch candidates wait 300 s) keeps its whole block alive, so a block should not hold much else.
+    private const int TextBlockSize = 4096;
+    private Utf8TextBlock _block = new(TextBlockSize);
 
     public string Get(ReadOnlySpan<byte> value)
     {
@@ -40,7 +43,7 @@ internal sealed class StringCache
         block = _block;
         if (value.IsEmpty || value.Length > Utf8TextBlock.MaxTextLength) { offset = 0; return false; }
         if (block.TryAppend(value, out offset)) return true;
-        block = _block = new Utf8TextBlock();
+        block = _block = new Utf8TextBlock(TextBlockSize);
         return block.TryAppend(value, out offset);
     }
 
