@@ -1,3 +1,5 @@
+using SlipsP2P.Detection.Profiling;
+
 namespace SlipsP2P.Detection.Detectors;
 
 /// <summary>
@@ -37,4 +39,70 @@ public sealed class UidList
     /// <summary>A copy for an evidence.</summary>
     public IReadOnlyList<string> Snapshot() =>
         _uids is not null ? _uids.ToArray() : _one is not null ? [_one] : Array.Empty<string>();
+}
+
+/// <summary>
+/// The most recent uids (at most <see cref="Evidence.MaxUids"/>) kept packed (<see cref="PackedUid"/>, 16 bytes, no
+/// string), a uid that does not pack as its text: strings are made only for an evidence (<see cref="Snapshot"/>), not
+/// for every uid that passes through and is pushed out by later ones.
+/// </summary>
+internal sealed class PackedUidList
+{
+    private PackedUid[] _packed = new PackedUid[4];
+    private string?[]? _texts;
+    private int _head;
+    private int _count;
+
+    /// <summary>Uids held.</summary>
+    public int Count => _count;
+
+    /// <summary>Adds a uid, packed or as <paramref name="text"/> when not null; empty uids are ignored, the oldest is dropped past the cap.</summary>
+    public void Add(PackedUid packed, string? text)
+    {
+        if (text is null ? packed.IsEmpty : text.Length == 0) return;
+        int slot;
+        if (_count < _packed.Length)
+        {
+            // Not yet full: nothing was overwritten, so the oldest is at 0.
+            slot = _count++;
+        }
+        else if (_packed.Length < Evidence.MaxUids)
+        {
+            int size = Math.Min(Evidence.MaxUids, _packed.Length * 2);
+            Array.Resize(ref _packed, size);
+            if (_texts is not null) Array.Resize(ref _texts, size);
+            slot = _count++;
+        }
+        else
+        {
+            slot = _head;
+            _head = (_head + 1) % _packed.Length;
+        }
+
+        _packed[slot] = packed;
+        if (text is not null) (_texts ??= new string?[_packed.Length])[slot] = text;
+        else if (_texts is not null) _texts[slot] = null;
+    }
+
+    /// <summary>The uids, oldest first, as strings for an evidence.</summary>
+    public IReadOnlyList<string> Snapshot()
+    {
+        if (_count == 0) return Array.Empty<string>();
+        var uids = new string[_count];
+        for (int i = 0; i < _count; i++)
+        {
+            int slot = (_head + i) % _packed.Length;
+            uids[i] = _texts?[slot] ?? _packed[slot].ToString();
+        }
+
+        return uids;
+    }
+
+    /// <summary>Forgets every uid (the arrays are kept).</summary>
+    public void Clear()
+    {
+        _head = 0;
+        _count = 0;
+        if (_texts is not null) Array.Clear(_texts);
+    }
 }

@@ -73,11 +73,15 @@ public sealed class HttpsAnomalyDetector : IDetector, IBoundedState
         if (host is null) return;
         var o = ctx.Options.HttpsAnomaly;
         bool training = host.InTraining(tls.Timestamp, o);
-        List<string>? reasons = null;
-        if (tls.ServerName.Length > 0 && host.AddServerName(tls.ServerName) && !training) (reasons ??= new()).Add($"new server name {tls.ServerName}");
-        if (tls.Ja3.Length > 0 && host.AddJa3(tls.Ja3) && !training) (reasons ??= new()).Add($"new JA3 {tls.Ja3}");
-        // A new name alone is how browsing looks; a new client fingerprint is a new program speaking TLS.
-        if (reasons is not null && reasons.Exists(r => r.StartsWith("new JA3", StringComparison.Ordinal))) Raise(host, tls, ctx, o, reasons, 1.0);
+        bool newName = tls.ServerName.Length > 0 && host.AddServerName(tls.ServerName) && !training;
+        bool newJa3 = tls.Ja3.Length > 0 && host.AddJa3(tls.Ja3) && !training;
+        // A new name alone is how browsing looks; a new client fingerprint is a new program speaking TLS. The reasons
+        // are written only for an evidence.
+        if (!newJa3) return;
+        var reasons = new List<string>(2);
+        if (newName) reasons.Add($"new server name {tls.ServerName}");
+        reasons.Add($"new JA3 {tls.Ja3}");
+        Raise(host, tls, ctx, o, reasons, 1.0);
     }
 
     public void OnFinish(DetectionContext ctx)
