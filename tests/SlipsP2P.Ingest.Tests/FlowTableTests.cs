@@ -72,6 +72,55 @@ public sealed class FlowTableTests
     }
 
     [Fact]
+    public void Sweep_ShrinkWithOpenFlowsInManySlotChunks_EachFlowKeepsItsOwnCounts()
+    {
+        // 700 TCP connections opened among a burst of 30,000 UDP flows, so their slots lie in many chunks of the slot
+        // store; once the burst is swept the table compacts them into the first slots. Each must keep its own state.
+        const int Connections = 700;
+        double t = 1;
+        for (int i = 0; i < 30_000; i++)
+        {
+            if (i % 40 == 0 && i / 40 < Connections)
+            {
+                int c = i / 40;
+                Feed(t, Ipv4(Client(c), S, 6, Tcp(Port(c), 80, 100, 0, Syn, [])));
+                Feed(t, Ipv4(S, Client(c), 6, Tcp(80, Port(c), 500, 101, SynAck, [])));
+            }
+
+            Feed(t, Ipv4($"10.1.{i / 250}.{1 + (i % 250)}", "10.0.2.2", 17, Udp(40000, 9999, [])));
+            t += 1e-4;
+        }
+
+        int grown = _table.Capacity;
+        for (int c = 0; c < Connections; c++)
+        {
+            // Past the UDP timeout: the first of these packets sweeps the burst and shrinks the table.
+            Feed(200 + (c * 1e-3), Ipv4(Client(c), S, 6, Tcp(Port(c), 80, 101, 501, PshAck, new byte[1 + (c % 50)])));
+        }
+
+        Assert.Equal(Connections, _table.ActiveFlows);
+        Assert.True(_table.Capacity < grown / 8, $"{_table.Capacity} of {grown}");
+        for (int c = 0; c < Connections; c++)
+        {
+            Feed(201 + (c * 1e-3), Ipv4(S, Client(c), 6, Tcp(80, Port(c), 501, 102u + (uint)(c % 50), PshAck, new byte[c % 7])));
+        }
+
+        _table.Flush();
+        var tcp = _sink.Flows.Where(f => f.Protocol == Protocol.Tcp).ToDictionary(f => f.SourcePort);
+        Assert.Equal(Connections, tcp.Count);
+        for (int c = 0; c < Connections; c++)
+        {
+            FlowRecord f = tcp[Port(c)];
+            Assert.Equal(IpAddr.Parse(Client(c)), f.Source);
+            Assert.Equal((1L + (c % 50), (long)(c % 7)), (f.SourceBytes, f.DestinationBytes));
+            Assert.Equal((2L, 2L), (f.SourcePackets, f.DestinationPackets));
+        }
+
+        static string Client(int c) => $"10.5.{c / 200}.{1 + (c % 200)}";
+        static ushort Port(int c) => (ushort)(20000 + c);
+    }
+
+    [Fact]
     public void Process_FullHandshakeDataAndFin_SfWithZeekHistory()
     {
         C2S(1.0, Syn, 100, 0);

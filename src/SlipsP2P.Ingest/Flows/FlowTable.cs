@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using SlipsP2P.Core;
 using SlipsP2P.Ingest.App;
@@ -13,8 +14,8 @@ namespace SlipsP2P.Ingest.Flows;
 /// half-close, 5 s after an unanswered SYN), and all remaining flows on <see cref="Flush"/>.
 /// </summary>
 /// <remarks>
-/// Hot path: a <see cref="Dictionary{TKey,TValue}"/> from <see cref="FlowKey"/> to a slot in a struct array, a free
-/// list for slots, no allocation per packet. Objects are created per flow (the record, its uid) and per
+/// Hot path: a <see cref="FlowIndex"/> (open addressing) from <see cref="FlowKey"/> to a slot in a chunked struct
+/// array, a free list for slots, no allocation per packet. Objects are created per flow (the record, its uid) and per
 /// application-layer record only.
 /// </remarks>
 public sealed class FlowTable
@@ -37,6 +38,10 @@ public sealed class FlowTable
     /// <summary>Slots the table starts with and never shrinks below.</summary>
     internal const int MinCapacity = 1024;
 
+    /// <summary>Slots per chunk of the slot store (a power of two).</summary>
+    private const int ChunkBits = 8;
+    private const int ChunkSize = 1 << ChunkBits;
+
     // Zeek's state names, made once (ToZeek boxes the enum and formats it on every call).
     private static readonly string[] s_stateText = MakeStateText();
 
@@ -48,7 +53,11 @@ public sealed class FlowTable
     private readonly List<Expired> _expired = new();
     private readonly Dictionary<ulong, string> _historyText = new();
     private readonly Dictionary<ulong, string> _macText = new();
-    private FlowState[] _flows = new FlowState[MinCapacity];
+    // Slots in chunks of ChunkSize (about 54 KB each, below the large object heap): growing adds chunks instead of
+    // copying one array into another twice its size (a doubling array allocated twice the busiest moment's slots,
+    // on the large object heap, a quarter of what capture-to-flows allocated).
+    private FlowState[]?[] _chunks = NewChunks(MinCapacity / ChunkSize);
+    private int _chunkCount = MinCapacity / ChunkSize;
     private int _highWater;
     private int[] _free = new int[64];
     private int _freeCount;
@@ -97,7 +106,7 @@ public sealed class FlowTable
     public int ActiveFlows => _index.Count;
 
     /// <summary>Flow slots allocated: grows with the open flows and is given back once they are far fewer.</summary>
-    internal int Capacity => _flows.Length;
+    internal int Capacity => _chunkCount * ChunkSize;
 
     /// <summary>Flows emitted so far.</summary>
     public long FlowsEmitted { get; private set; }
@@ -138,22 +147,22 @@ public sealed class FlowTable
         {
             slot = NewSlot();
             slotRef = slot;
-            InitFlow(ref _flows[slot], key, ref p, timestamp, packetNumber);
+            InitFlow(ref Slot(slot), key, ref p, timestamp, packetNumber);
         }
         else
         {
             slot = slotRef;
-            if (isTcp && (p.Flags & (TcpControlBits.Syn | TcpControlBits.Ack)) == TcpControlBits.Syn && IsReuse(ref _flows[slot]))
+            if (isTcp && (p.Flags & (TcpControlBits.Syn | TcpControlBits.Ack)) == TcpControlBits.Syn && IsReuse(ref Slot(slot)))
             {
                 // Port reuse after a close (Zeek's IsReuse): the old connection is done, a new one begins.
                 Finish(slot);
                 slot = NewSlot();
                 _index.GetValueRefOrAddDefault(in key, out _) = slot;
-                InitFlow(ref _flows[slot], key, ref p, timestamp, packetNumber);
+                InitFlow(ref Slot(slot), key, ref p, timestamp, packetNumber);
             }
         }
 
-        ref FlowState f = ref _flows[slot];
+        ref FlowState f = ref Slot(slot);
         bool fromOrig = p.Source == f.Orig && p.SourcePort == f.OrigPort;
         if (timestamp > f.Last) f.Last = timestamp;
         int payload = p.PayloadLength;
@@ -211,7 +220,13 @@ public sealed class FlowTable
     private int NewSlot()
     {
         if (_freeCount > 0) return _free[--_freeCount];
-        if (_highWater == _flows.Length) Array.Resize(ref _flows, _flows.Length * 2);
+        if (_highWater == Capacity)
+        {
+            // One more chunk (the chunk list itself doubles: it holds only references).
+            if (_chunkCount == _chunks.Length) Array.Resize(ref _chunks, _chunks.Length * 2);
+            _chunks[_chunkCount++] = new FlowState[ChunkSize];
+        }
+
         return _highWater++;
     }
 
@@ -256,6 +271,16 @@ public sealed class FlowTable
         }
 
         if (p.Protocol == 6 && !flip && (p.Flags & (TcpControlBits.Syn | TcpControlBits.Ack)) == TcpControlBits.Syn) f.AttemptAt = ts;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref FlowState Slot(int slot) => ref _chunks[slot >> ChunkBits]![slot & (ChunkSize - 1)];
+
+    private static FlowState[]?[] NewChunks(int count)
+    {
+        var chunks = new FlowState[]?[count];
+        for (int i = 0; i < count; i++) chunks[i] = new FlowState[ChunkSize];
+        return chunks;
     }
 
     /// <summary>The flow's index key (not stored in the slot: it is the same tuple in canonical order).</summary>
@@ -532,7 +557,7 @@ public sealed class FlowTable
         _expired.Clear();
         for (int i = 0; i < _highWater; i++)
         {
-            ref FlowState f = ref _flows[i];
+            ref FlowState f = ref Slot(i);
             if (!f.InUse) continue;
             double finish = all ? double.NegativeInfinity : FinishTime(ref f);
             if (all || finish <= now) _expired.Add(new Expired(all ? f.Start : finish, f.Start, f.FirstPacket, i));
@@ -560,21 +585,25 @@ public sealed class FlowTable
     private void Shrink()
     {
         int live = _index.Count;
-        if (_flows.Length <= MinCapacity || live > _flows.Length / 8) return;
+        if (Capacity <= MinCapacity || live > Capacity / 8) return;
         int size = MinCapacity;
         while (size < live * 2) size *= 2;
-        var flows = new FlowState[size];
+
+        // Live flows move down in place (a slot is only ever copied to a lower one), then the chunks past the new
+        // size are dropped.
         int n = 0;
         for (int i = 0; i < _highWater; i++)
         {
-            ref FlowState f = ref _flows[i];
+            ref FlowState f = ref Slot(i);
             if (!f.InUse) continue;
-            flows[n] = f;
+            if (n != i) Slot(n) = f;
             _index.GetValueRefOrNullRef(KeyOf(ref f)) = n;
             n++;
         }
 
-        _flows = flows;
+        int keep = size / ChunkSize;
+        Array.Resize(ref _chunks, keep);
+        _chunkCount = keep;
         _highWater = n;
         _freeCount = 0;
         if (_free.Length > 64) _free = new int[64];
@@ -610,7 +639,7 @@ public sealed class FlowTable
 
     private void Finish(int slot)
     {
-        ref FlowState f = ref _flows[slot];
+        ref FlowState f = ref Slot(slot);
         if (!f.InUse) return;
         AppState? app = f.App >= 0 ? _apps[f.App] : null;
         FlowRecord record;
