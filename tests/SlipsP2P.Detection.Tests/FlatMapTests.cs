@@ -11,9 +11,9 @@ public class FlatMapTests
     /// <summary>Keys whose hash is the key modulo a few values: long runs, wrap-around and backward shifts everywhere.</summary>
     private readonly struct CollidingKey : IFlatKey<ulong>
     {
-        public static ulong Hash(in ulong key) => (key % 7) * 0x0123_4567_89AB_CDEFUL + (key % 3);
+        public ulong Hash(in ulong key) => (key % 7) * 0x0123_4567_89AB_CDEFUL + (key % 3);
 
-        public static bool Equal(in ulong a, in ulong b) => a == b;
+        public bool Equal(in ulong a, in ulong b) => a == b;
     }
 
     [Theory]
@@ -109,17 +109,48 @@ public class FlatMapTests
     public void KeyOps_EqualKeysHashEqual_DifferentFieldsDiffer()
     {
         var t = new TupleKey(IpAddr.FromV4(1), IpAddr.FromV4(2), 80, Protocol.Tcp);
-        Assert.Equal(TupleKeyOps.Hash(t), TupleKeyOps.Hash(new TupleKey(IpAddr.FromV4(1), IpAddr.FromV4(2), 80, Protocol.Tcp)));
-        Assert.True(TupleKeyOps.Equal(t, t with { }));
-        Assert.False(TupleKeyOps.Equal(t, t with { Protocol = Protocol.Udp }));
-        Assert.NotEqual(TupleKeyOps.Hash(t), TupleKeyOps.Hash(t with { Source = IpAddr.FromV4(2), Destination = IpAddr.FromV4(1) }));
+        Assert.Equal(default(TupleKeyOps).Hash(t), default(TupleKeyOps).Hash(new TupleKey(IpAddr.FromV4(1), IpAddr.FromV4(2), 80, Protocol.Tcp)));
+        Assert.True(default(TupleKeyOps).Equal(t, t with { }));
+        Assert.False(default(TupleKeyOps).Equal(t, t with { Protocol = Protocol.Udp }));
+        Assert.NotEqual(default(TupleKeyOps).Hash(t), default(TupleKeyOps).Hash(t with { Source = IpAddr.FromV4(2), Destination = IpAddr.FromV4(1) }));
         Assert.True(PackedKeys.TryTuple(IpAddr.FromV4(1), IpAddr.FromV4(2), 80, Protocol.Tcp, out var v4));
         Assert.True(PackedKeys.TryTuple(IpAddr.FromV4(1), IpAddr.FromV4(2), 80, Protocol.Udp, out var v4Udp));
-        Assert.False(V4TupleKeyOps.Equal(v4, v4Udp));
-        Assert.NotEqual(V4TupleKeyOps.Hash(v4), V4TupleKeyOps.Hash(v4Udp));
+        Assert.False(default(V4TupleKeyOps).Equal(v4, v4Udp));
+        Assert.NotEqual(default(V4TupleKeyOps).Hash(v4), default(V4TupleKeyOps).Hash(v4Udp));
         var p = (IpAddr.FromV4(1), IpAddr.FromV4(2));
-        Assert.NotEqual(AddressPairKey.Hash(p), AddressPairKey.Hash((p.Item2, p.Item1)));
-        Assert.False(AddressPairKey.Equal(p, (p.Item2, p.Item1)));
+        Assert.NotEqual(default(AddressPairKey).Hash(p), default(AddressPairKey).Hash((p.Item2, p.Item1)));
+        Assert.False(default(AddressPairKey).Equal(p, (p.Item2, p.Item1)));
+    }
+
+    [Theory]
+    [InlineData(1, 0UL)]
+    [InlineData(2, 0xFFFF_FFFF_0000_0000UL)]
+    public void HashSet64_RandomKeys_MatchHashSet(int seed, ulong highBits)
+    {
+        // With highBits set only the high half varies for some keys: they all share their low bits, hence their slot.
+        var random = new Random(seed);
+        var set = new HashSet64();
+        var model = new HashSet<ulong>();
+        for (int step = 0; step < 50_000; step++)
+        {
+            ulong key = random.Next(4) switch
+            {
+                0 => 0,
+                1 => ((ulong)random.Next(64) << 32) & highBits,
+                _ => (ulong)random.NextInt64(1, 30_000),
+            };
+            if (random.Next(3) == 0) Assert.Equal(model.Contains(key), set.Contains(key));
+            else Assert.Equal(model.Add(key), set.Add(key));
+            Assert.Equal(model.Count, set.Count);
+            if (step == 40_000)
+            {
+                set.Clear();
+                model.Clear();
+                Assert.False(set.Contains(0));
+            }
+        }
+
+        foreach (ulong key in model) Assert.True(set.Contains(key));
     }
 
     [Fact]

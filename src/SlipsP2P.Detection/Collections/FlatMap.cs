@@ -4,26 +4,26 @@ using System.Runtime.CompilerServices;
 namespace SlipsP2P.Detection.Collections;
 
 /// <summary>
-/// Hash and equality of a <see cref="FlatMap{TKey, TValue, TOps}"/> key type, as static members of a struct so that the
-/// map's code calls them directly (no comparer object, no interface dispatch) and ReadyToRun compiles the map ahead of
-/// time for the detection assembly's own key types.
+/// Hash and equality of a <see cref="FlatMap{TKey, TValue, TOps}"/> key type, implemented by an empty struct that the
+/// map calls through <c>default(TOps)</c>: a constrained call the JIT resolves and inlines for each key type (no
+/// comparer object, no interface dispatch).
 /// </summary>
 internal interface IFlatKey<TKey>
     where TKey : struct
 {
     /// <summary>A well-mixed 64-bit hash: the low bits pick the slot, the top seven are kept as a tag.</summary>
-    static abstract ulong Hash(in TKey key);
+    ulong Hash(in TKey key);
 
     /// <summary>Key equality.</summary>
-    static abstract bool Equal(in TKey a, in TKey b);
+    bool Equal(in TKey a, in TKey b);
 }
 
 /// <summary>
 /// An open-addressing hash map (linear probing, a one-byte tag per slot, backward-shift deletion, power-of-two
 /// capacity) for the detectors' per-flow tables. It replaces <see cref="Dictionary{TKey, TValue}"/> where a table is
-/// probed for every flow: the BCL dictionary's code for a detection key type cannot be compiled ahead of time (the
-/// analysis ran its probes and resizes at tier 0 for most of a 250k-line conn.log), it keeps a bucket array and a
-/// next link per entry, and divides by a prime per probe. Not thread-safe; enumeration order is unspecified.
+/// probed for every flow: the BCL dictionary keeps a bucket array and a next link per entry, divides by a prime per
+/// probe, and its code for a detection key type cannot be compiled ahead of time (a 250k-line conn.log ran its probes
+/// and resizes at tier 0 for a good part of the run). Not thread-safe; enumeration order is unspecified.
 /// </summary>
 internal sealed class FlatMap<TKey, TValue, TOps>
     where TKey : struct
@@ -68,7 +68,7 @@ internal sealed class FlatMap<TKey, TValue, TOps>
     public ref TValue GetValueRefOrAddDefault(scoped in TKey key, out bool exists)
     {
         if (_count >= _growAt) Resize(_tags.Length == 0 ? MinCapacity : _tags.Length * 2);
-        ulong hash = TOps.Hash(key);
+        ulong hash = default(TOps).Hash(key);
         byte tag = Tag(hash);
         byte[] tags = _tags;
         Entry[] entries = _entries;
@@ -78,7 +78,7 @@ internal sealed class FlatMap<TKey, TValue, TOps>
         {
             byte t = tags[i];
             if (t == 0) break;
-            if (t == tag && TOps.Equal(entries[i].Key, key))
+            if (t == tag && default(TOps).Equal(entries[i].Key, key))
             {
                 exists = true;
                 return ref entries[i].Value;
@@ -158,7 +158,7 @@ internal sealed class FlatMap<TKey, TValue, TOps>
     private int Find(in TKey key)
     {
         if (_count == 0) return -1;
-        ulong hash = TOps.Hash(key);
+        ulong hash = default(TOps).Hash(key);
         byte tag = Tag(hash);
         byte[] tags = _tags;
         Entry[] entries = _entries;
@@ -168,7 +168,7 @@ internal sealed class FlatMap<TKey, TValue, TOps>
         {
             byte t = tags[i];
             if (t == 0) return -1;
-            if (t == tag && TOps.Equal(entries[i].Key, key)) return i;
+            if (t == tag && default(TOps).Equal(entries[i].Key, key)) return i;
             i = (i + 1) & mask;
         }
     }
@@ -185,7 +185,7 @@ internal sealed class FlatMap<TKey, TValue, TOps>
         {
             j = (j + 1) & mask;
             if (tags[j] == 0) break;
-            int home = (int)TOps.Hash(entries[j].Key) & mask;
+            int home = (int)default(TOps).Hash(entries[j].Key) & mask;
             if (((j - home) & mask) < ((j - i) & mask)) continue;
             tags[i] = tags[j];
             entries[i] = entries[j];
@@ -207,7 +207,7 @@ internal sealed class FlatMap<TKey, TValue, TOps>
         for (int s = 0; s < oldTags.Length; s++)
         {
             if (oldTags[s] == 0) continue;
-            int i = (int)TOps.Hash(oldEntries[s].Key) & mask;
+            int i = (int)default(TOps).Hash(oldEntries[s].Key) & mask;
             while (tags[i] != 0) i = (i + 1) & mask;
             tags[i] = oldTags[s];
             entries[i] = oldEntries[s];
@@ -230,33 +230,33 @@ internal sealed class FlatMap<TKey, TValue, TOps>
 /// <summary>Key operations for 64-bit keys that are already hashes (XXH3 of a pair or a uid): used as they are.</summary>
 internal readonly struct HashedKey : IFlatKey<ulong>
 {
-    public static ulong Hash(in ulong key) => key;
+    public ulong Hash(in ulong key) => key;
 
-    public static bool Equal(in ulong a, in ulong b) => a == b;
+    public bool Equal(in ulong a, in ulong b) => a == b;
 }
 
 /// <summary>Key operations for 64-bit keys that are values (two packed IPv4 addresses): mixed first.</summary>
 internal readonly struct PackedKey : IFlatKey<ulong>
 {
-    public static ulong Hash(in ulong key) => FlatHash.Mix(key);
+    public ulong Hash(in ulong key) => FlatHash.Mix(key);
 
-    public static bool Equal(in ulong a, in ulong b) => a == b;
+    public bool Equal(in ulong a, in ulong b) => a == b;
 }
 
 /// <summary>Key operations for addresses.</summary>
 internal readonly struct AddressKey : IFlatKey<IpAddr>
 {
-    public static ulong Hash(in IpAddr key) => FlatHash.Mix(key.Low ^ FlatHash.Mix(key.High));
+    public ulong Hash(in IpAddr key) => FlatHash.Mix(key.Low ^ FlatHash.Mix(key.High));
 
-    public static bool Equal(in IpAddr a, in IpAddr b) => a.Low == b.Low && a.High == b.High;
+    public bool Equal(in IpAddr a, in IpAddr b) => a.Low == b.Low && a.High == b.High;
 }
 
 /// <summary>Key operations for ordered address pairs.</summary>
 internal readonly struct AddressPairKey : IFlatKey<(IpAddr, IpAddr)>
 {
-    public static ulong Hash(in (IpAddr, IpAddr) key) => FlatHash.Mix(AddressKey.Hash(key.Item1) ^ (AddressKey.Hash(key.Item2) * 0x9E3779B97F4A7C15UL));
+    public ulong Hash(in (IpAddr, IpAddr) key) => FlatHash.Mix(default(AddressKey).Hash(key.Item1) ^ (default(AddressKey).Hash(key.Item2) * 0x9E3779B97F4A7C15UL));
 
-    public static bool Equal(in (IpAddr, IpAddr) a, in (IpAddr, IpAddr) b) => AddressKey.Equal(a.Item1, b.Item1) && AddressKey.Equal(a.Item2, b.Item2);
+    public bool Equal(in (IpAddr, IpAddr) a, in (IpAddr, IpAddr) b) => default(AddressKey).Equal(a.Item1, b.Item1) && default(AddressKey).Equal(a.Item2, b.Item2);
 }
 
 /// <summary>The hash mixing the flat maps' key operations share.</summary>

@@ -30,7 +30,7 @@ internal static class TupleStates
 /// <summary>Key operations of <see cref="TupleKey"/> for the flat maps.</summary>
 internal readonly struct TupleKeyOps : IFlatKey<TupleKey>
 {
-    public static ulong Hash(in TupleKey key)
+    public ulong Hash(in TupleKey key)
     {
         ulong h = FlatHash.Mix(key.Source.High ^ (((ulong)key.Port << 8) | (byte)key.Protocol));
         h = FlatHash.Mix(h ^ key.Source.Low);
@@ -38,5 +38,5 @@ internal readonly struct TupleKeyOps : IFlatKey<TupleKey>
         return FlatHash.Mix(h ^ key.Destination.Low);
     }
 
-    public static bool Equal(in TupleKey a, in TupleKey b) => a.Equals(b);
+    public bool Equal(in TupleKey a, in TupleKey b) => a.Equals(b);
 }

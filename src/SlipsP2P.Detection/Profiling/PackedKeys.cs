@@ -44,8 +44,8 @@ internal static class PackedKeys
 /// <summary>Key operations of <see cref="V4TupleKey"/> for the flat maps.</summary>
 internal readonly struct V4TupleKeyOps : IFlatKey<V4TupleKey>
 {
-    public static ulong Hash(in V4TupleKey key) =>
+    public ulong Hash(in V4TupleKey key) =>
         FlatHash.Mix(key.Addresses ^ FlatHash.Mix(key.PortProtocol));
 
-    public static bool Equal(in V4TupleKey a, in V4TupleKey b) => a.Addresses == b.Addresses && a.PortProtocol == b.PortProtocol;
+    public bool Equal(in V4TupleKey a, in V4TupleKey b) => a.Addresses == b.Addresses && a.PortProtocol == b.PortProtocol;
 }

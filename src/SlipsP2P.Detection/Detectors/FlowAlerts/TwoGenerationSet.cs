@@ -5,15 +5,42 @@ namespace SlipsP2P.Detection.Detectors.FlowAlerts;
 /// <summary>
 /// A set of recently seen 64-bit key hashes (<see cref="Profiling.KeyHash"/>) in two generations: when the young one is
 /// full it becomes the old one and the oldest generation is dropped, so membership tests stay O(1) and memory stays
-/// bounded.
+/// bounded. The generations are <see cref="HashSet64"/>s whose slots are kept across swaps.
 /// </summary>
-internal sealed class TwoGenerationSet(int perGeneration) : TwoGenerationSet<ulong, HashedKey>(perGeneration);
+internal sealed class TwoGenerationSet
+{
+    private readonly int _perGeneration;
+    private HashSet64 _young = new();
+    private HashSet64 _old = new();
+
+    /// <summary>Creates a set keeping between <paramref name="perGeneration"/> and twice that many keys.</summary>
+    public TwoGenerationSet(int perGeneration)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(perGeneration, 1);
+        _perGeneration = perGeneration;
+    }
+
+    /// <summary>Adds a key hash.</summary>
+    public void Add(ulong key)
+    {
+        if (_young.Count >= _perGeneration)
+        {
+            (_old, _young) = (_young, _old);
+            _young.Clear();
+        }
+
+        _young.Add(key);
+    }
+
+    /// <summary>True when the key hash was added recently.</summary>
+    public bool Contains(ulong key) => _young.Contains(key) || _old.Contains(key);
+}
 
 /// <summary>
-/// A set of recently seen keys in two generations (see <see cref="TwoGenerationSet"/>). The generations are flat maps
-/// whose slots are kept across swaps.
+/// A set of recently seen keys in two generations, as <see cref="TwoGenerationSet"/> for keys that are not hashes. The
+/// generations are flat maps whose slots are kept across swaps.
 /// </summary>
-internal class TwoGenerationSet<TKey, TOps>
+internal sealed class TwoGenerationSet<TKey, TOps>
     where TKey : struct
     where TOps : struct, IFlatKey<TKey>
 {
