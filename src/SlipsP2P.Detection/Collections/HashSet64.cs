@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace SlipsP2P.Detection.Collections;
 
 /// <summary>
@@ -75,6 +77,8 @@ internal sealed class HashSet64
         _hasZero = false;
     }
 
+    // Rare but loops over the whole table: compiled optimized at once (see FlatMap.Resize).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Resize(int capacity)
     {
         ulong[] old = _slots;
