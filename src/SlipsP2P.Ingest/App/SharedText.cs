@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace SlipsP2P.Ingest.App;
 
 /// <summary>
@@ -58,15 +56,7 @@ internal static class SharedText
         }
     }
 
-    private static uint Hash(ReadOnlySpan<char> value)
-    {
-        // FNV-1a over the UTF-16 code units, 64-bit, folded: every character counts (JA3 texts share long prefixes).
-        ulong h = 0xCBF29CE484222325UL;
-        foreach (ushort c in MemoryMarshal.Cast<char, ushort>(value))
-        {
-            h = (h ^ c) * 0x100000001B3UL;
-        }
-
-        return (uint)(h ^ (h >> 29) ^ (h >> 47));
-    }
+    // The runtime's string hash (Marvin, seeded per process): every character counts (JA3 texts share long
+    // prefixes), and it is several times faster than a character-at-a-time loop. Only the slot depends on it.
+    private static uint Hash(ReadOnlySpan<char> value) => (uint)string.GetHashCode(value);
 }
