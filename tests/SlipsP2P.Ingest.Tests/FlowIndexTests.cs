@@ -9,36 +9,62 @@ public sealed class FlowIndexTests
     private static FlowKey Key(int i, ushort port = 80) =>
         FlowKey.Create(IpAddr.FromV4(0x0A000000u + (uint)i), (ushort)(1024 + (i % 60000)), IpAddr.FromV4(0xC0A80001u), port, 6);
 
+    /// <summary>Values are positions in a key array, as the flow table's values are slots holding their tuple.</summary>
+    private readonly struct ArrayKeys(FlowKey[] keys) : IFlowKeys
+    {
+        public bool Matches(int value, in FlowKey key) => keys[value].Equals(key);
+    }
+
+    private static FlowKey[] Keys(int count)
+    {
+        var keys = new FlowKey[count];
+        for (int i = 0; i < count; i++) keys[i] = Key(i);
+        return keys;
+    }
+
     [Fact]
     public void GetValueRefOrAddDefault_BothDirections_FindTheSameEntry()
     {
-        var index = new FlowIndex();
         IpAddr a = IpAddr.FromV4(0x0A000001u), b = IpAddr.FromV4(0x0A000002u);
-        index.GetValueRefOrAddDefault(FlowKey.Create(a, 40000, b, 80, 6), out bool existed) = 7;
+        FlowKey[] keys = [FlowKey.Create(a, 40000, b, 80, 6)];
+        var index = new FlowIndex();
+        index.GetValueRefOrAddDefault(keys[0], new ArrayKeys(keys), out bool existed) = 0;
         Assert.False(existed);
 
-        ref int value = ref index.GetValueRefOrAddDefault(FlowKey.Create(b, 80, a, 40000, 6), out existed);
+        index.GetValueRefOrAddDefault(FlowKey.Create(b, 80, a, 40000, 6), new ArrayKeys(keys), out existed);
         Assert.True(existed);
-        Assert.Equal(7, value);
         Assert.Equal(1, index.Count);
-        Assert.False(index.TryGetValue(FlowKey.Create(a, 40000, b, 80, 17), out _)); // another protocol is another flow
+        Assert.False(index.TryGetValue(FlowKey.Create(a, 40000, b, 80, 17), new ArrayKeys(keys), out _)); // another protocol is another flow
+    }
+
+    [Fact]
+    public void Matches_EitherOrderOfTheTuple_OnlyThatFlow()
+    {
+        IpAddr a = IpAddr.FromV4(0x0A000001u), b = IpAddr.FromV4(0x0A000002u);
+        FlowKey key = FlowKey.Create(b, 80, a, 40000, 6);
+        Assert.True(key.Matches(a, 40000, b, 80, 6));
+        Assert.True(key.Matches(b, 80, a, 40000, 6));
+        Assert.False(key.Matches(a, 80, b, 40000, 6));
+        Assert.False(key.Matches(a, 40000, b, 80, 17));
+        Assert.False(key.Matches(a, 40000, IpAddr.FromV4(0x0A000003u), 80, 6));
     }
 
     [Fact]
     public void Add_PastThreeQuarters_GrowsAndKeepsEveryValue()
     {
+        FlowKey[] keys = Keys(10_000);
         var index = new FlowIndex();
         int initial = index.Capacity;
         Assert.True(initial * 3 / 4 >= FlowIndex.MinCapacity);
-        for (int i = 0; i < 10_000; i++) index.GetValueRefOrAddDefault(Key(i), out _) = i;
+        for (int i = 0; i < keys.Length; i++) index.GetValueRefOrAddDefault(keys[i], new ArrayKeys(keys), out _) = i;
 
         Assert.Equal(10_000, index.Count);
         Assert.True(index.Capacity > initial);
         Assert.True(index.Capacity * 3 / 4 >= 10_000);
         Assert.Equal(0, index.Capacity & (index.Capacity - 1));
-        for (int i = 0; i < 10_000; i++)
+        for (int i = 0; i < keys.Length; i++)
         {
-            Assert.True(index.TryGetValue(Key(i), out int v));
+            Assert.True(index.TryGetValue(keys[i], new ArrayKeys(keys), out int v));
             Assert.Equal(i, v);
         }
     }
@@ -46,54 +72,58 @@ public sealed class FlowIndexTests
     [Fact]
     public void Remove_EveryOtherKey_LeavesTheRestFindable()
     {
+        FlowKey[] keys = Keys(5_000);
         var index = new FlowIndex();
-        for (int i = 0; i < 5_000; i++) index.GetValueRefOrAddDefault(Key(i), out _) = i;
-        for (int i = 0; i < 5_000; i += 2) Assert.True(index.Remove(Key(i)));
+        for (int i = 0; i < keys.Length; i++) index.GetValueRefOrAddDefault(keys[i], new ArrayKeys(keys), out _) = i;
+        for (int i = 0; i < keys.Length; i += 2) Assert.True(index.Remove(keys[i], new ArrayKeys(keys)));
 
         Assert.Equal(2_500, index.Count);
-        for (int i = 0; i < 5_000; i++)
+        for (int i = 0; i < keys.Length; i++)
         {
-            bool found = index.TryGetValue(Key(i), out int v);
+            bool found = index.TryGetValue(keys[i], new ArrayKeys(keys), out int v);
             Assert.Equal(i % 2 == 1, found);
             if (found) Assert.Equal(i, v);
         }
 
-        Assert.False(index.Remove(Key(0)));
-        Assert.True(Unsafe.IsNullRef(ref index.GetValueRefOrNullRef(Key(0))));
+        Assert.False(index.Remove(keys[0], new ArrayKeys(keys)));
+        Assert.True(Unsafe.IsNullRef(ref index.GetValueRefOrNullRef(keys[0], new ArrayKeys(keys))));
     }
 
     [Fact]
     public void Remove_InCollidingRunsThatWrapAround_KeepsEveryOtherKeyReachable()
     {
-        // Keys whose hashes share the low bits land in one probe run; a small index makes runs wrap past the end.
-        // Removing from the middle of such runs, in every order, must shift the later entries back correctly.
+        // A small index holds few keys, so runs of neighbouring entries form and wrap past the end. Adding and
+        // removing at random, in every order, must keep each live key at its value (backward shift done right).
+        var pool = new FlowKey[72];
+        for (int i = 0; i < pool.Length; i++) pool[i] = Key(i / 3, (ushort)(i % 3));
         var rng = new Random(5);
         for (int round = 0; round < 200; round++)
         {
             var index = new FlowIndex();
-            var live = new Dictionary<FlowKey, int>();
+            var live = new HashSet<int>();
             for (int step = 0; step < 400; step++)
             {
-                FlowKey k = Key(rng.Next(24), (ushort)rng.Next(3));
+                int k = rng.Next(pool.Length);
                 if (rng.Next(3) == 0)
                 {
-                    Assert.Equal(live.Remove(k), index.Remove(k));
+                    Assert.Equal(live.Remove(k), index.Remove(pool[k], new ArrayKeys(pool)));
                 }
                 else
                 {
-                    ref int v = ref index.GetValueRefOrAddDefault(k, out bool existed);
-                    Assert.Equal(live.ContainsKey(k), existed);
-                    v = step;
-                    live[k] = step;
+                    ref int v = ref index.GetValueRefOrAddDefault(pool[k], new ArrayKeys(pool), out bool existed);
+                    Assert.Equal(live.Contains(k), existed);
+                    if (existed) Assert.Equal(k, v);
+                    v = k;
+                    live.Add(k);
                 }
 
                 Assert.Equal(live.Count, index.Count);
             }
 
-            foreach (var (k, v) in live)
+            foreach (int k in live)
             {
-                Assert.True(index.TryGetValue(k, out int got));
-                Assert.Equal(v, got);
+                Assert.True(index.TryGetValue(pool[k], new ArrayKeys(pool), out int got));
+                Assert.Equal(k, got);
             }
         }
     }
@@ -101,10 +131,11 @@ public sealed class FlowIndexTests
     [Fact]
     public void TrimExcess_AfterMostKeysAreRemoved_ShrinksAndKeepsTheRest()
     {
+        FlowKey[] keys = Keys(20_000);
         var index = new FlowIndex();
-        for (int i = 0; i < 20_000; i++) index.GetValueRefOrAddDefault(Key(i), out _) = i;
+        for (int i = 0; i < keys.Length; i++) index.GetValueRefOrAddDefault(keys[i], new ArrayKeys(keys), out _) = i;
         int grown = index.Capacity;
-        for (int i = 100; i < 20_000; i++) index.Remove(Key(i));
+        for (int i = 100; i < keys.Length; i++) index.Remove(keys[i], new ArrayKeys(keys));
 
         index.TrimExcess();
 
@@ -112,7 +143,7 @@ public sealed class FlowIndexTests
         Assert.Equal(100, index.Count);
         for (int i = 0; i < 100; i++)
         {
-            Assert.True(index.TryGetValue(Key(i), out int v));
+            Assert.True(index.TryGetValue(keys[i], new ArrayKeys(keys), out int v));
             Assert.Equal(i, v);
         }
     }
@@ -120,11 +151,12 @@ public sealed class FlowIndexTests
     [Fact]
     public void Clear_DropsEveryKey()
     {
+        FlowKey[] keys = Keys(1_000);
         var index = new FlowIndex();
-        for (int i = 0; i < 1_000; i++) index.GetValueRefOrAddDefault(Key(i), out _) = i;
+        for (int i = 0; i < keys.Length; i++) index.GetValueRefOrAddDefault(keys[i], new ArrayKeys(keys), out _) = i;
         index.Clear();
         Assert.Equal(0, index.Count);
         Assert.Equal(new FlowIndex().Capacity, index.Capacity);
-        Assert.False(index.TryGetValue(Key(5), out _));
+        Assert.False(index.TryGetValue(keys[5], new ArrayKeys(keys), out _));
     }
 }

@@ -36,6 +36,14 @@ public readonly struct FlowKey : IEquatable<FlowKey>
             : new FlowKey(destination, destinationPort, source, sourcePort, protocol);
     }
 
+    /// <summary>Whether this is the key of the tuple (a, portA, b, portB, protocol), in either order.</summary>
+    internal bool Matches(IpAddr a, ushort portA, IpAddr b, ushort portB, byte protocol)
+    {
+        if (_protocol != protocol) return false;
+        if (_portA == portA && _portB == portB && _aLow == a.Low && _bLow == b.Low && _aHigh == a.High && _bHigh == b.High) return true;
+        return _portA == portB && _portB == portA && _aLow == b.Low && _bLow == a.Low && _aHigh == b.High && _bHigh == a.High;
+    }
+
     public bool Equals(FlowKey other) =>
         _aLow == other._aLow && _bLow == other._bLow && _aHigh == other._aHigh && _bHigh == other._bHigh
         && _portA == other._portA && _portB == other._portB && _protocol == other._protocol;

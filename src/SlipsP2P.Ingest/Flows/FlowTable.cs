@@ -141,7 +141,7 @@ public sealed class FlowTable
         byte proto = p.Protocol;
         bool isTcp = proto == 6;
         var key = FlowKey.Create(p.Source, p.SourcePort, p.Destination, p.DestinationPort, proto);
-        ref int slotRef = ref _index.GetValueRefOrAddDefault(in key, out bool exists);
+        ref int slotRef = ref _index.GetValueRefOrAddDefault(in key, new SlotKeys(this), out bool exists);
         int slot;
         if (!exists)
         {
@@ -157,7 +157,7 @@ public sealed class FlowTable
                 // Port reuse after a close (Zeek's IsReuse): the old connection is done, a new one begins.
                 Finish(slot);
                 slot = NewSlot();
-                _index.GetValueRefOrAddDefault(in key, out _) = slot;
+                _index.GetValueRefOrAddDefault(in key, new SlotKeys(this), out _) = slot;
                 InitFlow(ref Slot(slot), key, ref p, timestamp, packetNumber);
             }
         }
@@ -597,7 +597,7 @@ public sealed class FlowTable
             ref FlowState f = ref Slot(i);
             if (!f.InUse) continue;
             if (n != i) Slot(n) = f;
-            _index.GetValueRefOrNullRef(KeyOf(ref f)) = n;
+            _index.GetValueRefOrNullRef(KeyOf(ref f), new SlotKeys(this)) = n;
             n++;
         }
 
@@ -658,7 +658,7 @@ public sealed class FlowTable
             record = BuildRecord(ref f, FlowUid.Create(_uidSeed, f.Counter));
         }
 
-        _index.Remove(KeyOf(ref f));
+        _index.Remove(KeyOf(ref f), new SlotKeys(this));
         f.InUse = false;
         f.App = -1;
         if (_freeCount == _free.Length) Array.Resize(ref _free, _free.Length * 2);
@@ -807,6 +807,16 @@ public sealed class FlowTable
         }
 
         return false;
+    }
+
+    /// <summary>The index's key check: a slot's flow tuple against a key.</summary>
+    private readonly struct SlotKeys(FlowTable table) : IFlowKeys
+    {
+        public bool Matches(int value, in FlowKey key)
+        {
+            ref FlowState f = ref table.Slot(value);
+            return key.Matches(f.Orig, f.OrigPort, f.Resp, f.RespPort, f.Protocol);
+        }
     }
 
     private readonly record struct Expired(double FinishTime, double Start, long FirstPacket, int Slot);
