@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SlipsP2P.Detection.Detectors.FlowAlerts;
 
 namespace SlipsP2P.Detection.Detectors.Connections;
@@ -23,9 +24,15 @@ public sealed class PrivateIpFromOutsideDetector : HeuristicDetector
         if (!flow.Destination.IsPrivate || flow.Source.IsPrivate || flow.Source.IsSpecial || flow.Source.IsNone) return;
         if (_reported.Count > 100_000) _reported.Clear();
         if (!_reported.Add((flow.Source, flow.Destination, ctx.TimeWindow))) return;
+        Raise(flow, ctx);
+    }
+
+    // Evidence only: kept out of the per-flow method so that its tier-1 code stays small (the interpolated text
+    // inlines into a kilobyte of code the JIT recompiled for every flow detector).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Raise(FlowRecord flow, DetectionContext ctx) =>
         ctx.Raise(Make(flow, EvidenceTypes.ConnectionToPrivateIp, ThreatLevel.Info, 1.0,
             $"Connecting to private IP: {flow.Destination} on destination port: {flow.DestinationPort} from outside IP {flow.Source}.", flow.Protocol));
-    }
 
     public override void EvictBefore(int window) => _reported.RemoveWhere(k => k.Item3 < window);
 }

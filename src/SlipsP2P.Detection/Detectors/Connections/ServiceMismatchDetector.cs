@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SlipsP2P.Detection.Detectors.FlowAlerts;
 using SlipsP2P.Detection.Profiling;
 
@@ -70,14 +71,21 @@ public sealed class ServiceMismatchDetector : HeuristicDetector, IBoundedState
             if (flow.Uid.Length > 0 && (port80 ? _httpUids : _tlsUids).Contains(KeyHash.Of(flow.Uid))) continue;
             if (_reported.Count > 100_000) _reported.Clear();
             if (!_reported.Add((flow.Source, flow.Destination, flow.DestinationPort))) continue;
-            int window = ctx.Windows.Number(flow.Timestamp);
-            var e = port80
-                ? Make(flow, EvidenceTypes.NonHttpPort80Connection, ThreatLevel.Medium, 0.8,
-                    $"non-HTTP established connection to port 80. destination IP: {flow.Destination}", Protocol.Tcp)
-                : Make(flow, EvidenceTypes.NonSslPort443Connection, ThreatLevel.Medium, 0.8,
-                    $"non-SSL established connection to port 443. destination IP: {flow.Destination}", Protocol.Tcp);
-            e.TimeWindow = window;
-            ctx.Raise(e);
+            Raise(flow, ctx, port80);
         }
+    }
+
+    // Evidence only: kept out of the per-record method so that its tier-1 code stays small.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Raise(FlowRecord flow, DetectionContext ctx, bool port80)
+    {
+        int window = ctx.Windows.Number(flow.Timestamp);
+        var e = port80
+            ? Make(flow, EvidenceTypes.NonHttpPort80Connection, ThreatLevel.Medium, 0.8,
+                $"non-HTTP established connection to port 80. destination IP: {flow.Destination}", Protocol.Tcp)
+            : Make(flow, EvidenceTypes.NonSslPort443Connection, ThreatLevel.Medium, 0.8,
+                $"non-SSL established connection to port 443. destination IP: {flow.Destination}", Protocol.Tcp);
+        e.TimeWindow = window;
+        ctx.Raise(e);
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace SlipsP2P.Detection.Detectors.HttpsAnomaly;
 
@@ -56,13 +57,23 @@ public sealed class HttpsAnomalyDetector : IDetector, IBoundedState
 
         double zb = host.Bytes.ZScore(logBytes, MinLogStdDev);
         double zd = host.Duration.ZScore(logDuration, MinLogStdDev);
-        List<string>? reasons = null;
-        if (Math.Abs(zb) > o.FlowZScoreThreshold) (reasons ??= new()).Add($"bytes {flow.TotalBytes} (z={Fmt(zb)}, baseline ~{Fmt(Math.Exp(host.Bytes.Mean) - 1)})");
-        if (Math.Abs(zd) > o.FlowZScoreThreshold) (reasons ??= new()).Add($"duration {Fmt(flow.Duration)} s (z={Fmt(zd)}, baseline ~{Fmt(Math.Exp(host.Duration.Mean) - 1)} s)");
+        bool bytesOff = Math.Abs(zb) > o.FlowZScoreThreshold, durationOff = Math.Abs(zd) > o.FlowZScoreThreshold;
+        // Written before the baselines move, as they describe them.
+        List<string>? reasons = bytesOff || durationOff ? FlowReasons(host, flow, zb, zd, bytesOff, durationOff) : null;
         double alpha = reasons is null ? o.DriftAlpha : o.SuspiciousAlpha;
         host.Bytes.AddEwma(logBytes, alpha);
         host.Duration.AddEwma(logDuration, alpha);
         if (reasons is not null) Raise(host, flow, ctx, o, reasons, Math.Max(Math.Abs(zb), Math.Abs(zd)) / o.FlowZScoreThreshold);
+    }
+
+    // Evidence only: kept out of the per-flow method so that its tier-1 code stays small.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static List<string> FlowReasons(HostBaseline host, FlowRecord flow, double zb, double zd, bool bytesOff, bool durationOff)
+    {
+        var reasons = new List<string>(2);
+        if (bytesOff) reasons.Add($"bytes {flow.TotalBytes} (z={Fmt(zb)}, baseline ~{Fmt(Math.Exp(host.Bytes.Mean) - 1)})");
+        if (durationOff) reasons.Add($"duration {Fmt(flow.Duration)} s (z={Fmt(zd)}, baseline ~{Fmt(Math.Exp(host.Duration.Mean) - 1)} s)");
+        return reasons;
     }
 
     public void OnRecord(NetEvent record, DetectionContext ctx)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SlipsP2P.Detection.Collections;
 
 namespace SlipsP2P.Detection.Detectors.IcmpSweep;
@@ -39,7 +40,14 @@ public sealed class IcmpSweepDetector : IDetector
         if (hosts.Add(flow.Destination) != BoundedAdd.Added) return;
         int count = hosts.Count;
         if (count % ctx.Detectors.IcmpSweepMinHosts != 0) return;
+        Raise(flow, ctx, kind, count, sweeps.Uids[kind]!);
+    }
 
+    // Evidence only: kept out of the per-flow method so that its tier-1 code stays small (the interpolated text
+    // inlines into a kilobyte of code the JIT recompiled for every flow detector).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Raise(FlowRecord flow, DetectionContext ctx, int kind, int count, UidList uids)
+    {
         // Slips scales the confidence as (hosts - 5) / 250, which is 0 at the first report and makes a sweep of a few
         // dozen hosts nearly weightless. Here it grows with the evidence: full at FullConfidenceHosts distinct hosts,
         // a sweep nobody does by accident.
@@ -59,7 +67,7 @@ public sealed class IcmpSweepDetector : IDetector
             Confidence = confidence,
             Timestamp = flow.Timestamp,
             Protocol = flow.Protocol,
-            Uids = sweeps.Uids[kind]!.Snapshot(),
+            Uids = uids.Snapshot(),
         });
     }
 

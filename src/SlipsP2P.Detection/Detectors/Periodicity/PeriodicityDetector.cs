@@ -62,6 +62,15 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
         if (!Judge(state, o, out double period, out double fraction)) return;
 
         state.NextReportAt = n * 2;
+        Raise(flow, ctx, state, n, period, fraction);
+    }
+
+    // Evidence only: kept out of the per-flow method so that its tier-1 code stays small (the interpolated text
+    // inlines into a kilobyte of code the JIT recompiled for every flow detector).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Raise(FlowRecord flow, DetectionContext ctx, TupleState state, long n, double period, double fraction)
+    {
+        var o = ctx.Detectors;
         double confidence = Math.Round(fraction * Math.Min(1.0, n / (double)MaxGaps), 2);
         ctx.Raise(new Evidence
         {
