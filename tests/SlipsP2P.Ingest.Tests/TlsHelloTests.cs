@@ -56,6 +56,27 @@ public sealed class TlsHelloTests
     }
 
     [Fact]
+    public void Fingerprint_RepeatedAndManyDistinctHellos_EachTheMd5OfItsOwnText()
+    {
+        Assert.Equal(OperationStatus.Done, TlsHello.TryRead(ClientHello(), out var first, out _));
+        Assert.Equal(OperationStatus.Done, TlsHello.TryRead(ClientHello(), out var again, out _));
+        Assert.Same(first!.FingerprintText, again!.FingerprintText); // the text is shared, its digest found by reference
+        Assert.Equal(Ja3Md5, first.Fingerprint);
+        Assert.Equal(Ja3Md5, again.Fingerprint);
+
+        // More distinct server hellos than the by-reference slots: every digest is still its own text's.
+        for (ushort cipher = 1; cipher <= 3000; cipher++)
+        {
+            byte[] body = Concat(U16(0x0303), new byte[32], [0], U16(cipher), [0]);
+            Assert.Equal(OperationStatus.Done, TlsHello.TryRead(Record(2, body), out var hello, out _));
+#pragma warning disable CA5351 // JA3S is defined as an MD5 digest
+            string expected = Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.ASCII.GetBytes($"771,{cipher},")));
+#pragma warning restore CA5351
+            Assert.Equal(expected, hello!.Fingerprint);
+        }
+    }
+
+    [Fact]
     public void TryRead_ServerHello_Ja3s()
     {
         Assert.Equal(OperationStatus.Done, TlsHello.TryRead(ServerHello(), out var hello, out _));
