@@ -52,7 +52,7 @@ public sealed class DnsMessage
             IsResponse = h.IsResponse,
             Opcode = h.Opcode,
             ResponseCode = h.ResponseCode,
-            Query = h.HasQuestion ? new string(name[..nameLength]) : "",
+            Query = h.HasQuestion ? SharedText.Get(name[..nameLength]) : "",
             QueryType = h.QueryType,
             QueryClass = h.QueryClass,
             Answers = (IReadOnlyList<string>?)answers ?? Array.Empty<string>(),
