@@ -60,11 +60,11 @@ public sealed class TlsHelloTests
     {
         Assert.Equal(OperationStatus.Done, TlsHello.TryRead(ClientHello(), out var first, out _));
         Assert.Equal(OperationStatus.Done, TlsHello.TryRead(ClientHello(), out var again, out _));
-        Assert.Same(first!.FingerprintText, again!.FingerprintText); // the text is shared, its digest found by reference
+        Assert.Same(first!.FingerprintText, again!.FingerprintText); // the text is shared
         Assert.Equal(Ja3Md5, first.Fingerprint);
         Assert.Equal(Ja3Md5, again.Fingerprint);
 
-        // More distinct server hellos than the by-reference slots: every digest is still its own text's.
+        // Many distinct server hellos: every digest is its own text's.
         for (ushort cipher = 1; cipher <= 3000; cipher++)
         {
             byte[] body = Concat(U16(0x0303), new byte[32], [0], U16(cipher), [0]);
