@@ -3,8 +3,9 @@
 # bench_build DIR: copies the Release build into DIR and sets the slips command array to run that copy. The ./slips
 # launcher rebuilds whenever a source file is newer than its build, and a rebuild inside a timed run (someone saving a
 # file) once showed up as "30 s of CPU on the Zeek path". SLIPS_BIN=DIR times an already published build instead,
-# published as ./slips does it: dotnet publish src/SlipsP2P.Cli -c Release -r linux-x64 --self-contained false
-# -p:PublishReadyToRun=true -o DIR (without the ReadyToRun flags the JIT adds about 8% CPU to the analysis).
+# published as ./slips does it: dotnet publish src/SlipsP2P.Cli -c Release -r linux-x64 --self-contained true
+# -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true -o DIR (framework-dependent ReadyToRun, `--self-contained
+# false` without the composite flag, costs 15-20% more CPU; without ReadyToRun the JIT adds about 8% more).
 bench_build() {
   local dest="$1" from="${SLIPS_BIN:-}"
   if [ -z "$from" ]; then "$home/slips" --help >/dev/null; from="$home/.slips-build"; fi
