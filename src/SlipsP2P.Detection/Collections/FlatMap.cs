@@ -70,24 +70,16 @@ internal sealed class FlatMap<TKey, TValue, TOps>
         if (_count >= _growAt) Resize(_tags.Length == 0 ? MinCapacity : _tags.Length * 2);
         ulong hash = default(TOps).Hash(key);
         byte tag = Tag(hash);
-        byte[] tags = _tags;
         Entry[] entries = _entries;
-        int mask = _mask;
-        int i = (int)hash & mask;
-        while (true)
+        int i = Probe(key, hash, tag);
+        if (i >= 0)
         {
-            byte t = tags[i];
-            if (t == 0) break;
-            if (t == tag && default(TOps).Equal(entries[i].Key, key))
-            {
-                exists = true;
-                return ref entries[i].Value;
-            }
-
-            i = (i + 1) & mask;
+            exists = true;
+            return ref entries[i].Value;
         }
 
-        tags[i] = tag;
+        i = ~i;
+        _tags[i] = tag;
         ref var entry = ref entries[i];
         entry.Key = key;
         entry.Value = default!;
@@ -160,7 +152,16 @@ internal sealed class FlatMap<TKey, TValue, TOps>
     {
         if (_count == 0) return -1;
         ulong hash = default(TOps).Hash(key);
-        byte tag = Tag(hash);
+        return Math.Max(Probe(key, hash, Tag(hash)), -1);
+    }
+
+    /// <summary>
+    /// The slot holding <paramref name="key"/>, or the complement (<c>~slot</c>, negative) of the empty slot where its
+    /// probe run ends, which is where it would be added. The table must have an empty slot.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Probe(scoped in TKey key, ulong hash, byte tag)
+    {
         byte[] tags = _tags;
         Entry[] entries = _entries;
         int mask = _mask;
@@ -168,7 +169,7 @@ internal sealed class FlatMap<TKey, TValue, TOps>
         while (true)
         {
             byte t = tags[i];
-            if (t == 0) return -1;
+            if (t == 0) return ~i;
             if (t == tag && default(TOps).Equal(entries[i].Key, key)) return i;
             i = (i + 1) & mask;
         }

@@ -49,20 +49,14 @@ internal sealed class FlowIndex
     {
         uint hash = Hash(in key);
         Entry[] entries = _entries;
-        int i = (int)hash & _mask;
-        while (true)
+        int i = Probe(in key, in keys, hash);
+        if (i >= 0)
         {
-            ref Entry e = ref entries[i];
-            if (e.Hash == 0) break;
-            if (e.Hash == hash && keys.Matches(e.Value, in key))
-            {
-                exists = true;
-                return ref e.Value;
-            }
-
-            i = (i + 1) & _mask;
+            exists = true;
+            return ref entries[i].Value;
         }
 
+        i = ~i;
         exists = false;
         if (Count >= _growAt)
         {
@@ -147,14 +141,22 @@ internal sealed class FlowIndex
 
     private int Find<TKeys>(in FlowKey key, in TKeys keys)
         where TKeys : struct, IFlowKeys
+        => Math.Max(Probe(in key, in keys, Hash(in key)), -1);
+
+    /// <summary>
+    /// The entry holding <paramref name="key"/>, or the complement (<c>~entry</c>, negative) of the empty entry where
+    /// its probe run ends, which is where it would be added. The table always has an empty entry.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Probe<TKeys>(in FlowKey key, in TKeys keys, uint hash)
+        where TKeys : struct, IFlowKeys
     {
-        uint hash = Hash(in key);
         Entry[] entries = _entries;
         int i = (int)hash & _mask;
         while (true)
         {
             ref Entry e = ref entries[i];
-            if (e.Hash == 0) return -1;
+            if (e.Hash == 0) return ~i;
             if (e.Hash == hash && keys.Matches(e.Value, in key)) return i;
             i = (i + 1) & _mask;
         }
