@@ -312,9 +312,12 @@ public sealed partial class YamuxSession : IAsyncDisposable
                 }
                 else if (header.Flags == YamuxFlags.Ack)
                 {
-                    if (_pings.TryRemove(header.Length, out var p))
+                    // The outcome is set before the ping leaves the table, so a ping no longer in flight is decided:
+                    // a timeout firing after that finds it answered (PingAsync removes its own entry too).
+                    if (_pings.TryGetValue(header.Length, out var p))
                     {
                         p.Done.TrySetResult(_time.GetElapsedTime(p.Started));
+                        _pings.TryRemove(header.Length, out _);
                     }
                 }
                 else
