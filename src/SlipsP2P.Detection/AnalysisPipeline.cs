@@ -71,7 +71,13 @@ public sealed class AnalysisPipeline : IEventSink
     }
 
     /// <summary>The built-in detectors, in the order they run.</summary>
-    public static IReadOnlyList<IDetector> DefaultDetectors(AnalysisOptions options)
+    public static IReadOnlyList<IDetector> DefaultDetectors(AnalysisOptions options) => DefaultDetectors(options, null);
+
+    /// <summary>
+    /// The built-in detectors, in the order they run; what their files lack (a ports list or a threat-intelligence file
+    /// not found or unreadable, which turns that check off) goes to <paramref name="warnings"/>.
+    /// </summary>
+    public static IReadOnlyList<IDetector> DefaultDetectors(AnalysisOptions options, IList<string>? warnings)
     {
         ArgumentNullException.ThrowIfNull(options);
         // One line per detector; a detector that needs files (models, feeds) reads them from its options here.
@@ -83,7 +89,7 @@ public sealed class AnalysisPipeline : IEventSink
             new LongConnectionDetector(),
             new PeriodicityDetector(),
         };
-        detectors.AddRange(SlipsP2P.Detection.Detectors.FlowAlerts.CatalogueDetectors.Create(options));
+        detectors.AddRange(SlipsP2P.Detection.Detectors.FlowAlerts.CatalogueDetectors.Create(options, warnings));
         detectors.Add(new SlipsP2P.Detection.Detectors.Smtp.SmtpLoginDetector());
         detectors.Add(new SlipsP2P.Detection.Detectors.Login.LoginDetector());
         if (options.Detectors.MarkovModelsDirectory.Length > 0) detectors.Add(MarkovDetector.FromDirectory(options.Detectors.MarkovModelsDirectory));

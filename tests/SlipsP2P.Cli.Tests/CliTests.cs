@@ -63,6 +63,18 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void PortsFile_Missing_WarnsOnceNamingThePath()
+    {
+        // A detector's missing file turns its check off with one warning, not silently; no warning is printed twice.
+        string missing = Path.Combine(_dir, "no-such-ports.csv");
+        var (code, _, err) = Slips($"-f {ScanBinetflow()} -o {_dir}/out --set flow_alerts.ports_file={missing}");
+        Assert.True(code == 0, err);
+        string[] lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines, l => l.StartsWith("slips: warning: ", StringComparison.Ordinal) && l.Contains(missing, StringComparison.Ordinal) && l.Contains("ports file not found", StringComparison.Ordinal));
+        Assert.Equal(lines.Length, lines.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Fact]
     public void File_Missing_ExitsOneNamingThePath()
     {
         var (code, _, err) = Slips($"-f {_dir}/does-not-exist.pcap -o {_dir}/o");

@@ -114,7 +114,12 @@ internal static class Analysis
         AnalysisPipeline pipeline;
         try
         {
-            pipeline = new AnalysisPipeline(options, new AlertFanOut(log, json, counter), NeutralThresholdFactor.Instance, whitelist, detect: !request.NoDetection);
+            // What the detectors' files lack, one line each: a ports list not found (the unknown-port check is off),
+            // the threat-intelligence files' load problems.
+            var detectorWarnings = new List<string>();
+            var detectors = AnalysisPipeline.DefaultDetectors(options, detectorWarnings);
+            foreach (var w in detectorWarnings) stderr.WriteLine("slips: warning: " + w);
+            pipeline = new AnalysisPipeline(options, new AlertFanOut(log, json, counter), detectors, NeutralThresholdFactor.Instance, whitelist, detect: !request.NoDetection);
         }
         catch (InvalidDataException e)
         {
@@ -125,9 +130,8 @@ internal static class Analysis
 
         pipeline.KeepSummaries = request.NoDetection || request.PrintTuples; // only -D and -p print past windows
         pipeline.BuildSummaries = pipeline.KeepSummaries; // nothing else reads profile summaries and tuple letters
-        // Threat intelligence: its load problems (one line per file), and for non-stop input a feed refresher.
+        // Threat intelligence: for non-stop input a feed refresher (its load problems were printed with the detectors').
         var ti = FeedRefresh.Of(pipeline);
-        if (ti is not null) foreach (var w in ti.Source.Current.LoadWarnings) stderr.WriteLine("slips: warning: " + w);
         using var refresh = ti is not null && nonStop ? FeedRefresh.Start(ti.Source, options, stderr) : null;
         using var flowWriter = request.WriteFlows ? new ZeekFlowTee(outDir, pipeline) : null;
         IEventSink sink = flowWriter is not null ? flowWriter : pipeline;
