@@ -54,7 +54,10 @@ public sealed class LabNetnsTests
             Assert.True(down.ExitCode == 0, down.Stderr);
         }
 
-        Assert.DoesNotContain(prefix + "-", Run("ip", "netns list").Stdout, StringComparison.Ordinal);
+        // No namespace of this lab: names that start with the prefix (another test's lab, say "bt54ba-srv", may
+        // contain it further in).
+        string[] namespaces = Run("ip", "netns list").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.DoesNotContain(namespaces, n => n.StartsWith(prefix + "-", StringComparison.Ordinal));
         AssertHostUntouched(prefix);
     }
 
