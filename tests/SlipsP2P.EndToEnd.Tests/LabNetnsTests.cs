@@ -56,8 +56,8 @@ public sealed class LabNetnsTests
 
         // No namespace of this lab: names that start with the prefix (another test's lab, say "bt54ba-srv", may
         // contain it further in).
-        string[] namespaces = Run("ip", "netns list").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.DoesNotContain(namespaces, n => n.StartsWith(prefix + "-", StringComparison.Ordinal));
+        string[] listed = Run("ip", "netns list").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.DoesNotContain(listed, n => n.StartsWith(prefix + "-", StringComparison.Ordinal));
         AssertHostUntouched(prefix);
     }
 
