@@ -29,6 +29,14 @@ public sealed class FlowTableTests
     private void S2C(double ts, byte flags, uint seq, uint ack, int data = 0) =>
         Feed(ts, Ipv4(S, C, 6, Tcp(80, 40000, seq, ack, flags, new byte[data])));
 
+    /// <summary>The three-way handshake: the client's SYN at 1.0, the server's SYN-ACK at 1.1, the client's ACK at 1.2.</summary>
+    private void Handshake()
+    {
+        C2S(1.0, Syn, 100, 0);
+        S2C(1.1, SynAck, 500, 101);
+        C2S(1.2, Ack, 101, 501);
+    }
+
     private FlowRecord Only()
     {
         _table.Flush();
@@ -39,9 +47,7 @@ public sealed class FlowTableTests
     public void Sweep_AfterABurstEnds_GivesBackSlotsAndKeepsTheOpenFlow()
     {
         // A TCP connection stays open across a burst of 20,000 one-packet UDP flows (issue 5: the table kept the burst's size).
-        C2S(1.0, Syn, 100, 0);
-        S2C(1.1, SynAck, 500, 101);
-        C2S(1.2, Ack, 101, 501);
+        Handshake();
         for (int i = 0; i < 20_000; i++)
         {
             Feed(2 + (i * 1e-4), Ipv4($"10.1.{i / 250}.{1 + (i % 250)}", "10.0.2.2", 17, Udp(40000, 9999, [])));
@@ -123,9 +129,7 @@ public sealed class FlowTableTests
     [Fact]
     public void Process_FullHandshakeDataAndFin_SfWithZeekHistory()
     {
-        C2S(1.0, Syn, 100, 0);
-        S2C(1.1, SynAck, 500, 101);
-        C2S(1.2, Ack, 101, 501);
+        Handshake();
         C2S(1.3, PshAck, 101, 501, 10);
         S2C(1.35, Ack, 501, 111);
         S2C(1.4, PshAck, 501, 111, 20);
@@ -173,9 +177,7 @@ public sealed class FlowTableTests
     [Fact]
     public void Process_EstablishedThenOriginatorReset_Rsto()
     {
-        C2S(1.0, Syn, 100, 0);
-        S2C(1.1, SynAck, 500, 101);
-        C2S(1.2, Ack, 101, 501);
+        Handshake();
         C2S(1.3, Rst, 101, 0);
         FlowRecord f = Only();
         Assert.Equal(ConnState.RSTO, f.State);
@@ -186,9 +188,7 @@ public sealed class FlowTableTests
     [Fact]
     public void Process_EstablishedThenResponderReset_Rstr()
     {
-        C2S(1.0, Syn, 100, 0);
-        S2C(1.1, SynAck, 500, 101);
-        C2S(1.2, Ack, 101, 501);
+        Handshake();
         S2C(1.3, Rst, 501, 0);
         Assert.Equal(ConnState.RSTR, Only().State);
     }
@@ -225,9 +225,7 @@ public sealed class FlowTableTests
     [Fact]
     public void Process_HandshakeOnly_S1AndStillOpenUntilFlush()
     {
-        C2S(1.0, Syn, 100, 0);
-        S2C(1.1, SynAck, 500, 101);
-        C2S(1.2, Ack, 101, 501);
+        Handshake();
         _table.Advance(100);
         Assert.Empty(_sink.Flows);
         Assert.Equal(ConnState.S1, Only().State);
@@ -264,9 +262,7 @@ public sealed class FlowTableTests
     {
         // A sweep works out the established connection's finish time (inactivity, minutes away); the close that follows
         // must move it to 5 s after the close: a sweep may not keep a finish time worked out before the flow's last packets.
-        C2S(1.0, Syn, 100, 0);
-        S2C(1.1, SynAck, 500, 101);
-        C2S(1.2, Ack, 101, 501);
+        Handshake();
         _table.Advance(3.0);
         C2S(10.0, Fin, 101, 501);
         S2C(10.1, Fin, 501, 102);
