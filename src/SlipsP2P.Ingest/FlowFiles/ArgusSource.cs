@@ -28,6 +28,7 @@ public sealed class ArgusSource : IEventSource
     private int _start = -1, _end = -1, _dur = -1, _proto = -1, _saddr = -1, _sport = -1, _daddr = -1, _dport = -1, _state = -1;
     private int _pkts = -1, _bytes = -1, _sbytes = -1, _dbytes = -1, _spkts = -1, _dpkts = -1, _label = -1, _smac = -1;
     private byte _separator = (byte)',';
+    private long _headerLine;
 
     /// <summary>Reads a binetflow file.</summary>
     /// <exception cref="InputException">The file does not exist.</exception>
@@ -53,18 +54,52 @@ public sealed class ArgusSource : IEventSource
         _maxLineLength = maxLineLength;
     }
 
+    /// <summary>A worker's parser for <see cref="LineBlockPipeline"/>: the columns of <paramref name="columns"/>, caches of its own.</summary>
+    private ArgusSource(ArgusSource columns)
+    {
+        Name = columns.Name;
+        _maxLineLength = columns._maxLineLength;
+        _configuredHeader = columns._configuredHeader;
+        _separator = columns._separator;
+        _headerLine = columns._headerLine;
+        (_start, _end, _dur, _proto, _saddr, _sport, _daddr, _dport, _state) =
+            (columns._start, columns._end, columns._dur, columns._proto, columns._saddr, columns._sport, columns._daddr, columns._dport, columns._state);
+        (_pkts, _bytes, _sbytes, _dbytes, _spkts, _dpkts, _label, _smac) =
+            (columns._pkts, columns._bytes, columns._sbytes, columns._dbytes, columns._spkts, columns._dpkts, columns._label, columns._smac);
+    }
+
     public string Name { get; }
 
     public string Kind => "argus";
 
     public IngestStats Stats { get; } = new();
 
+    /// <summary>
+    /// Threads that parse a file (not standard input) of at least two blocks while the caller takes the flows in order
+    /// (<see cref="LineBlockPipeline"/>); 1 reads it on the calling thread. Defaults to the processor count.
+    /// </summary>
+    public int ParseThreads { get; set; } = LineBlockPipeline.DefaultWorkers;
+
+    /// <summary>Bytes per block of the parallel parse; tests make it tiny to cut lines at every place.</summary>
+    internal int BlockSize { get; set; } = LineBlockPipeline.DefaultBlockSize;
+
+    /// <summary>Whether the last run took the parallel parse (tests check that their input was big enough).</summary>
+    internal bool RanInBlocks { get; private set; }
+
     public void Run(IEventSink sink, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sink);
         if (_ran) throw new InvalidOperationException("a source can be run once");
         _ran = true;
-        using var lines = new LineReader(_stream ?? OpenFile(_path!), _maxLineLength);
+        var stream = _stream ?? OpenFile(_path!);
+        if (_stream is null && LineBlockPipeline.Worthwhile(stream, ParseThreads, BlockSize))
+        {
+            RanInBlocks = true;
+            RunBlocks(stream, sink, cancellationToken);
+            return;
+        }
+
+        using var lines = new LineReader(stream, _maxLineLength);
         bool haveHeader = false;
         try
         {
@@ -79,23 +114,11 @@ public sealed class ArgusSource : IEventSource
                         continue;
                     }
 
-                    if (_stream is null) throw new InputException($"{Name}: line {lines.LineNumber}: no Argus header line (expected column names such as StartTime,Dur,Proto,SrcAddr,...)");
+                    if (_stream is null) throw NoHeader(lines.LineNumber);
                     DefineColumns(Encoding.UTF8.GetBytes(_configuredHeader ?? DefaultHeader), 0);
                 }
 
-                Stats.Records++;
-                if (Parse(line, lines.LineNumber, out var flow, out string? error))
-                {
-                    if (flow is not null)
-                    {
-                        Stats.Flows++;
-                        sink.OnEvent(flow);
-                    }
-                }
-                else
-                {
-                    Stats.Skip($"{Name}: line {lines.LineNumber}: {error}");
-                }
+                OnRecord(line, lines.LineNumber, Stats, sink);
             }
         }
         finally
@@ -103,7 +126,93 @@ public sealed class ArgusSource : IEventSource
             Stats.Bytes = lines.BytesRead;
         }
 
-        if (!haveHeader && _stream is null) throw new InputException($"{Name}: the file is empty");
+        if (!haveHeader && _stream is null) throw Empty();
+    }
+
+    private InputException NoHeader(long lineNumber) =>
+        new($"{Name}: line {lineNumber}: no Argus header line (expected column names such as StartTime,Dur,Proto,SrcAddr,...)");
+
+    private InputException Empty() => new($"{Name}: the file is empty");
+
+    private void OnRecord(ReadOnlySpan<byte> line, long lineNumber, IngestStats stats, IEventSink sink)
+    {
+        stats.Records++;
+        if (Parse(line, lineNumber, out var flow, out string? error))
+        {
+            if (flow is not null)
+            {
+                stats.Flows++;
+                sink.OnEvent(flow);
+            }
+        }
+        else
+        {
+            stats.Skip($"{Name}: line {lineNumber}: {error}");
+        }
+    }
+
+    private void RunBlocks(Stream stream, IEventSink sink, CancellationToken cancellationToken)
+    {
+        LineBlockPipeline.Run(stream, Stats, () => new BlockParser(this), new HeaderScanner(this), ParseThreads, BlockSize, _maxLineLength, sink,
+                              cancellationToken);
+        if (_headerLine == 0) throw Empty();
+    }
+
+    /// <summary>Finds the header line (the first line that is not blank) and defines the columns, on the reader thread.</summary>
+    private sealed class HeaderScanner(ArgusSource owner) : IBlockScanner
+    {
+        public void Scan(LineBlock block, int maxLineLength)
+        {
+            if (owner._headerLine > 0)
+            {
+                block.State = owner;
+                return;
+            }
+
+            var lines = new BlockLines(block, maxLineLength);
+            while (lines.Next(out var line) is var status && status != LineStatus.End)
+            {
+                if (status == LineStatus.TooLong || FieldText.Trim(line).IsEmpty) continue;
+                long n = lines.LineNumber;
+                try
+                {
+                    if (!LooksLikeHeader(line)) throw owner.NoHeader(n);
+                    owner.DefineColumns(line, n);
+                }
+                catch (InputException e)
+                {
+                    // The input ends at this line: its bytes are the last ones counted, as in the serial read.
+                    block.Error = e;
+                    block.ErrorLine = n;
+                    block.Bytes = lines.End;
+                    return;
+                }
+
+                owner._headerLine = n;
+                block.State = owner;
+                return;
+            }
+        }
+    }
+
+    /// <summary>One worker's parser: the scan's columns, its own splitter and string cache.</summary>
+    private sealed class BlockParser(ArgusSource owner) : IBlockParser
+    {
+        private ArgusSource? _parser;
+
+        public void Parse(LineBlock block, CancellationToken cancellationToken)
+        {
+            var columns = (ArgusSource?)block.State;
+            var lines = new BlockLines(block, owner._maxLineLength);
+            while (lines.NextRecord(out var line, block.Stats, owner.Name, cancellationToken))
+            {
+                // Before the header only blank lines can be in a block (the scan stops the input at anything else).
+                long n = lines.LineNumber;
+                if (columns is null || n <= columns._headerLine) continue;
+                _parser ??= new ArgusSource(columns);
+                _parser.OnRecord(line, n, block.Stats, block);
+            }
+        }
     }
 
     private static bool LooksLikeHeader(ReadOnlySpan<byte> line)

@@ -152,13 +152,19 @@ internal sealed class LineReader : IDisposable
             if ((LineNumber & 0x3FF) == 0) cancellationToken.ThrowIfCancellationRequested();
             if (status == LineStatus.TooLong)
             {
-                stats.Records++;
-                stats.Skip($"{name}: line {LineNumber}: longer than {MaxLineLength} bytes");
+                SkipTooLong(stats, name, LineNumber, MaxLineLength);
                 continue;
             }
 
             if (!FieldText.Trim(line).IsEmpty) return true;
         }
+    }
+
+    /// <summary>Counts an over-long line as a skipped record, with the message every reader gives for it.</summary>
+    internal static void SkipTooLong(IngestStats stats, string name, long lineNumber, int maxLineLength)
+    {
+        stats.Records++;
+        stats.Skip($"{name}: line {lineNumber}: longer than {maxLineLength} bytes");
     }
 
     public void Dispose()

@@ -47,9 +47,31 @@ public sealed class SuricataSource : IEventSource
         _flowLine = new EveFlowLine(_strings);
     }
 
+    /// <summary>A worker's parser for <see cref="LineBlockPipeline"/>: caches of its own.</summary>
+    private SuricataSource(SuricataSource owner)
+    {
+        Name = owner.Name;
+        _maxLineLength = owner._maxLineLength;
+        FastPath = owner.FastPath;
+        _strings = new StringCache();
+        _flowLine = new EveFlowLine(_strings);
+    }
+
     public string Name { get; }
 
     public string Kind => "suricata";
+
+    /// <summary>
+    /// Threads that parse a file (not standard input) of at least two blocks while the caller takes the records in
+    /// order (<see cref="LineBlockPipeline"/>); 1 reads it on the calling thread. Defaults to the processor count.
+    /// </summary>
+    public int ParseThreads { get; set; } = LineBlockPipeline.DefaultWorkers;
+
+    /// <summary>Bytes per block of the parallel parse; tests make it tiny to cut lines at every place.</summary>
+    internal int BlockSize { get; set; } = LineBlockPipeline.DefaultBlockSize;
+
+    /// <summary>Whether the last run took the parallel parse (tests check that their input was big enough).</summary>
+    internal bool RanInBlocks { get; private set; }
 
     public IngestStats Stats { get; } = new();
 
@@ -65,68 +87,108 @@ public sealed class SuricataSource : IEventSource
         if (_ran) throw new InvalidOperationException("a source can be run once");
         _ran = true;
         Stream stream = _stream ?? OpenFile(_path!);
+        if (_stream is null && LineBlockPipeline.Worthwhile(stream, ParseThreads, BlockSize))
+        {
+            RanInBlocks = true;
+            RunBlocks(stream, sink, cancellationToken);
+            return;
+        }
+
         using var lines = new LineReader(stream, _maxLineLength);
         try
         {
             while (lines.NextRecord(out var line, Stats, Name, cancellationToken))
             {
-                Stats.Records++;
-                switch (FastPath ? _flowLine.TryRead(line, lines.LineNumber, out var flow) : General(out flow))
-                {
-                    case EveLineResult.Flow:
-                        Stats.Flows++;
-                        sink.OnEvent(flow!);
-                        continue;
-                    case EveLineResult.Ignored:
-                        Ignored++;
-                        continue;
-                }
-
-                JsonDocument doc;
-                try
-                {
-                    doc = JsonDocument.Parse(lines.Buffer.AsMemory(lines.LineOffset, line.Length), new JsonDocumentOptions { MaxDepth = MaxDepth });
-                }
-                catch (JsonException e)
-                {
-                    Stats.Skip($"{Name}: line {lines.LineNumber}: invalid JSON ({FirstSentence(e.Message)})");
-                    continue;
-                }
-
-                using (doc)
-                {
-                    NetEvent? record;
-                    string? error;
-                    try
-                    {
-                        record = Convert(doc.RootElement, lines.LineNumber, out error);
-                    }
-                    catch (Exception e) when (e is InvalidOperationException or FormatException)
-                    {
-                        record = null;
-                        error = "unexpected value type (" + e.Message + ")";
-                    }
-
-                    if (error is not null)
-                    {
-                        Stats.Skip($"{Name}: line {lines.LineNumber}: {error}");
-                    }
-                    else if (record is null)
-                    {
-                        Ignored++;
-                    }
-                    else
-                    {
-                        if (record is FlowRecord) Stats.Flows++;
-                        sink.OnEvent(record);
-                    }
-                }
+                OnRecord(lines.Buffer.AsMemory(lines.LineOffset, line.Length), lines.LineNumber, Stats, sink);
             }
         }
         finally
         {
             Stats.Bytes = lines.BytesRead;
         }
+    }
+
+    private void RunBlocks(Stream stream, IEventSink sink, CancellationToken cancellationToken)
+    {
+        LineBlockPipeline.Run(stream, Stats, () => new BlockParser(this), null, ParseThreads, BlockSize, _maxLineLength, sink, cancellationToken,
+                              n => Ignored += n);
+    }
+
+    /// <summary>One event line (not blank, within the limit).</summary>
+    private void OnRecord(ReadOnlyMemory<byte> text, long lineNumber, IngestStats stats, IEventSink sink)
+    {
+        var line = text.Span;
+        stats.Records++;
+        switch (FastPath ? _flowLine.TryRead(line, lineNumber, out var flow) : General(out flow))
+        {
+            case EveLineResult.Flow:
+                stats.Flows++;
+                sink.OnEvent(flow!);
+                return;
+            case EveLineResult.Ignored:
+                Ignored++;
+                return;
+        }
+
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = MaxDepth });
+        }
+        catch (JsonException e)
+        {
+            stats.Skip($"{Name}: line {lineNumber}: invalid JSON ({FirstSentence(e.Message)})");
+            return;
+        }
+
+        using (doc)
+        {
+            NetEvent? record;
+            string? error;
+            try
+            {
+                record = Convert(doc.RootElement, lineNumber, out error);
+            }
+            catch (Exception e) when (e is InvalidOperationException or FormatException)
+            {
+                record = null;
+                error = "unexpected value type (" + e.Message + ")";
+            }
+
+            if (error is not null)
+            {
+                stats.Skip($"{Name}: line {lineNumber}: {error}");
+            }
+            else if (record is null)
+            {
+                Ignored++;
+            }
+            else
+            {
+                if (record is FlowRecord) stats.Flows++;
+                sink.OnEvent(record);
+            }
+        }
+    }
+
+    /// <summary>One worker's parser: a copy of the source with caches of its own.</summary>
+    private sealed class BlockParser(SuricataSource owner) : IBlockParser, IDisposable
+    {
+        private readonly SuricataSource _parser = new(owner);
+
+        public void Parse(LineBlock block, CancellationToken cancellationToken)
+        {
+            var lines = new BlockLines(block, owner._maxLineLength);
+            long ignored = _parser.Ignored;
+            while (lines.NextRecord(out var line, block.Stats, owner.Name, cancellationToken))
+            {
+                _parser.OnRecord(block.Data.AsMemory(lines.Offset, line.Length), lines.LineNumber, block.Stats, block);
+            }
+
+            block.Ignored = _parser.Ignored - ignored;
+        }
+
+        public void Dispose() => _parser.Dispose();
     }
 
     private static EveLineResult General(out FlowRecord? flow)

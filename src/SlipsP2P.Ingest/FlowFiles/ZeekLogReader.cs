@@ -9,14 +9,18 @@ namespace SlipsP2P.Ingest.FlowFiles;
 /// time. A log may switch between the two per line (a TSV header resets the columns). Bad lines are counted in
 /// <see cref="IngestStats"/> with "file: line N: why" and skipped.
 /// </summary>
-internal sealed class ZeekLogReader : IDisposable
+internal sealed class ZeekLogReader : IDisposable, IBlockParser
 {
     /// <summary>Columns accepted in a #fields header.</summary>
     public const int MaxColumns = 512;
 
-    private readonly LineReader _lines;
+    private readonly LineReader? _lines;
     private readonly string _name;
-    private readonly IngestStats _stats;
+    private readonly int _maxLineLength;
+    private IngestStats _stats;
+    private long _lineNumber;
+    private int _headerVersion;
+    private ZeekHeaderState? _snapshot;
     private readonly ZeekRecordBuilder _builder = new();
     private readonly List<string> _list = new();
     private byte[] _scratch = new byte[256];
@@ -39,6 +43,19 @@ internal sealed class ZeekLogReader : IDisposable
         _name = name;
         _kind = kind;
         _stats = stats;
+        _maxLineLength = maxLineLength;
+    }
+
+    /// <summary>
+    /// A reader of blocks (<see cref="IBlockParser"/>, one per worker of <see cref="LineBlockPipeline"/>) or of header
+    /// lines only (<see cref="ZeekHeaderScanner"/>): no stream of its own.
+    /// </summary>
+    public ZeekLogReader(string name, ZeekLogKind kind, int maxLineLength)
+    {
+        _name = name;
+        _kind = kind;
+        _stats = new IngestStats();
+        _maxLineLength = maxLineLength;
     }
 
     /// <summary>
@@ -53,51 +70,31 @@ internal sealed class ZeekLogReader : IDisposable
     /// <summary>The next record, or null at the end of the log.</summary>
     public NetEvent? Next()
     {
+        var lines = _lines!;
         while (true)
         {
-            var status = _lines.Next(out var line);
+            var status = lines.Next(out var line);
             if (status == LineStatus.End)
             {
-                _stats.Bytes += _lines.BytesRead - _countedBytes;
-                _countedBytes = _lines.BytesRead;
+                _stats.Bytes += lines.BytesRead - _countedBytes;
+                _countedBytes = lines.BytesRead;
                 return null;
             }
 
+            _lineNumber = lines.LineNumber;
             if (status == LineStatus.TooLong)
             {
-                _stats.Records++;
-                _stats.Skip($"{_name}: line {_lines.LineNumber}: longer than {_lines.MaxLineLength} bytes");
+                TooLong();
                 continue;
             }
 
-            if (line.IsEmpty) continue;
-            if (line[0] is (byte)' ' or (byte)'\t')
-            {
-                // Hand-edited logs (Slips' test10) indent a header; a data line never starts with a blank.
-                var trimmed = FieldText.Trim(line);
-                if (trimmed.IsEmpty) continue;
-                if (trimmed[0] == (byte)'#')
-                {
-                    Header(trimmed);
-                    continue;
-                }
-            }
-
-            if (line[0] == (byte)'#')
-            {
-                Header(line);
-                continue;
-            }
-
-            _stats.Records++;
-            NetEvent? record = line[0] == (byte)'{' ? Json(line) : Tsv(line);
+            var record = OnLine(line);
             if (record is not null)
             {
-                if (record is FlowRecord) _stats.Flows++;
                 if ((_stats.Records & 0xFFF) == 0)
                 {
-                    _stats.Bytes += _lines.BytesRead - _countedBytes;
-                    _countedBytes = _lines.BytesRead;
+                    _stats.Bytes += lines.BytesRead - _countedBytes;
+                    _countedBytes = lines.BytesRead;
                 }
 
                 return record;
@@ -105,12 +102,98 @@ internal sealed class ZeekLogReader : IDisposable
         }
     }
 
+    /// <summary>Parses a block's lines into the block, starting from the header state the scan found at its start.</summary>
+    public void Parse(LineBlock block, CancellationToken cancellationToken)
+    {
+        Restore((ZeekHeaderState)block.State!);
+        _stats = block.Stats;
+        var lines = new BlockLines(block, _maxLineLength);
+        while (true)
+        {
+            var status = lines.Next(out var line);
+            if (status == LineStatus.End) return;
+            _lineNumber = lines.LineNumber;
+            if ((_lineNumber & 0x3FF) == 0) cancellationToken.ThrowIfCancellationRequested();
+            if (status == LineStatus.TooLong)
+            {
+                TooLong();
+                continue;
+            }
+
+            if (OnLine(line) is { } record) block.Records.Add(record);
+        }
+    }
+
+    private void TooLong() => LineReader.SkipTooLong(_stats, _name, _lineNumber, _maxLineLength);
+
+    /// <summary>One line within the limit: a header applied, a data line's record, or null (blank, skipped, header).</summary>
+    private NetEvent? OnLine(ReadOnlySpan<byte> line)
+    {
+        if (line.IsEmpty) return null;
+        if (IsHeader(line, out var header))
+        {
+            if (!header.IsEmpty) Header(header);
+            return null;
+        }
+
+        _stats.Records++;
+        NetEvent? record = line[0] == (byte)'{' ? Json(line) : Tsv(line);
+        if (record is FlowRecord) _stats.Flows++;
+        return record;
+    }
+
+    /// <summary>
+    /// Whether a line is a header (or a blank line, with an empty <paramref name="header"/>): '#' first, or after
+    /// blanks, since hand-edited logs (Slips' test10) indent a header; a data line never starts with a blank.
+    /// </summary>
+    internal static bool IsHeader(ReadOnlySpan<byte> line, out ReadOnlySpan<byte> header)
+    {
+        header = line;
+        if (line[0] == (byte)'#') return true;
+        if (line[0] is not ((byte)' ' or (byte)'\t')) return false;
+        var trimmed = FieldText.Trim(line);
+        header = trimmed;
+        return trimmed.IsEmpty || trimmed[0] == (byte)'#';
+    }
+
+    /// <summary>The header state now in force (the same object until a header line changes it).</summary>
+    internal ZeekHeaderState Snapshot()
+    {
+        if (_snapshot is null || _snapshot.Version != _headerVersion)
+        {
+            _snapshot = new ZeekHeaderState(_headerVersion, _kind, _columns, _separator, _setSeparator, _emptyField, _unsetField);
+        }
+
+        return _snapshot;
+    }
+
+    private void Restore(ZeekHeaderState state)
+    {
+        if (ReferenceEquals(state, _snapshot) && state.Version == _headerVersion) return;
+        _kind = state.Kind;
+        _columns = state.Columns;
+        _separator = state.Separator;
+        _setSeparator = state.SetSeparator;
+        _emptyField = state.EmptyField;
+        _unsetField = state.UnsetField;
+        _snapshot = state;
+        _headerVersion = state.Version;
+    }
+
+    /// <summary>Applies a header line (found by the scan) to the state; its messages are the workers' to give.</summary>
+    internal void ApplyHeader(ReadOnlySpan<byte> header, long lineNumber)
+    {
+        _lineNumber = lineNumber;
+        Header(header);
+    }
+
     private long _countedBytes;
 
-    private void Skip(string why) => _stats.Skip($"{_name}: line {_lines.LineNumber}: {why}");
+    private void Skip(string why) => _stats.Skip($"{_name}: line {_lineNumber}: {why}");
 
     private void Header(ReadOnlySpan<byte> line)
     {
+        _headerVersion++;
         // "#separator \x09" uses a space; every other header uses the separator itself.
         if (line.StartsWith("#separator "u8))
         {
@@ -198,10 +281,10 @@ internal sealed class ZeekLogReader : IDisposable
         if (_kind == ZeekLogKind.Conn && FastPath)
         {
             if (_connLine is null || _connLine.Columns != _columns) _connLine = new ZeekConnLine(_columns, _builder.Strings);
-            if (_connLine.TryParseTsv(line, _separator, _unsetField, _emptyField, _lines.LineNumber, out var flow)) return flow;
+            if (_connLine.TryParseTsv(line, _separator, _unsetField, _emptyField, _lineNumber, out var flow)) return flow;
         }
 
-        _builder.Begin(_kind, _lines.LineNumber);
+        _builder.Begin(_kind, _lineNumber);
         int col = 0;
         var rest = line;
         while (true)
@@ -302,10 +385,10 @@ internal sealed class ZeekLogReader : IDisposable
         if (kind == ZeekLogKind.Conn && FastPath)
         {
             _connLine ??= new ZeekConnLine(_columns, _builder.Strings);
-            if (_connLine.TryParseJson(line, _lines.LineNumber, out var flow)) return flow;
+            if (_connLine.TryParseJson(line, _lineNumber, out var flow)) return flow;
         }
 
-        _builder.Begin(kind, _lines.LineNumber);
+        _builder.Begin(kind, _lineNumber);
         try
         {
             var reader = new Utf8JsonReader(line, new JsonReaderOptions { MaxDepth = 16 });
@@ -422,5 +505,5 @@ internal sealed class ZeekLogReader : IDisposable
         return ZeekLogKind.Unknown;
     }
 
-    public void Dispose() => _lines.Dispose();
+    public void Dispose() => _lines?.Dispose();
 }

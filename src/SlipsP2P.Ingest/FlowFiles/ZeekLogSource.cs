@@ -74,6 +74,19 @@ public sealed class ZeekLogSource : IEventSource
     /// <summary>Whether conn lines take the fast path (<see cref="ZeekConnLine"/>); tests compare both.</summary>
     internal bool FastPath { get; set; } = true;
 
+    /// <summary>
+    /// Threads that parse a single log file (not standard input, not a directory's logs) of at least two blocks while
+    /// the caller takes the records in order (<see cref="LineBlockPipeline"/>); 1 reads it on the calling thread.
+    /// Defaults to the processor count.
+    /// </summary>
+    public int ParseThreads { get; set; } = LineBlockPipeline.DefaultWorkers;
+
+    /// <summary>Bytes per block of the parallel parse; tests make it tiny to cut lines at every place.</summary>
+    internal int BlockSize { get; set; } = LineBlockPipeline.DefaultBlockSize;
+
+    /// <summary>Whether the last run took the parallel parse (tests check that their input was big enough).</summary>
+    internal bool RanInBlocks { get; private set; }
+
     /// <summary>The log files that will be read (a single entry for a file or a stream).</summary>
     public IReadOnlyList<string> Files
     {
@@ -96,6 +109,19 @@ public sealed class ZeekLogSource : IEventSource
             if (_stream is not null)
             {
                 readers.Add(new ZeekLogReader(_stream, Name, _files[0].Kind, Stats, _maxLineLength) { FastPath = FastPath });
+            }
+            else if (_files.Count == 1 && ParseThreads > 1)
+            {
+                var (path, kind) = _files[0];
+                var file = Open(path);
+                if (LineBlockPipeline.Worthwhile(file, ParseThreads, BlockSize))
+                {
+                    RanInBlocks = true;
+                    RunBlocks(file, path, kind, sink, cancellationToken);
+                    return;
+                }
+
+                readers.Add(new ZeekLogReader(file, path, kind, Stats, _maxLineLength) { FastPath = FastPath });
             }
             else
             {
@@ -124,6 +150,15 @@ public sealed class ZeekLogSource : IEventSource
         {
             foreach (var r in readers) r.Dispose();
         }
+    }
+
+    private void RunBlocks(FileStream file, string path, ZeekLogKind kind, IEventSink sink, CancellationToken cancellationToken)
+    {
+        bool fastPath = FastPath;
+        int maxLineLength = _maxLineLength;
+        using var scanner = new ZeekHeaderScanner(path, kind, maxLineLength);
+        LineBlockPipeline.Run(file, Stats, () => new ZeekLogReader(path, kind, maxLineLength) { FastPath = fastPath }, scanner, ParseThreads, BlockSize,
+                              maxLineLength, sink, cancellationToken);
     }
 
     private static void Merge(List<ZeekLogReader> readers, IEventSink sink, CancellationToken cancellationToken)
