@@ -47,6 +47,13 @@ public sealed class AnalysisOptions
     /// </summary>
     public bool IngestThread { get; set; } = true;
 
+    /// <summary>
+    /// [parameters.parse_threads] threads that parse a Zeek log, binetflow or eve.json file while detection takes the
+    /// records in input order on the main thread (0, the default: one per processor; 1: all on one thread). The records
+    /// and so the alerts are the same for any count.
+    /// </summary>
+    public int ParseThreads { get; set; }
+
     /// <summary>[DisabledAlerts.disabled_detections] evidence types never raised.</summary>
     public IList<string> DisabledDetections { get; } = new List<string>();
 

@@ -82,6 +82,7 @@ internal static class Analysis
         // The Zeek flow writer fills Community ID and AID when it writes a flow; nothing else reads them.
         if (source is SlipsP2P.Ingest.Pcap.PcapSource pcap) pcap.ComputeFlowIds = false;
         if (source is LiveCaptureSource liveSource) liveSource.ComputeFlowIds = false;
+        if (source is SlipsP2P.Ingest.FlowFiles.IParallelParse parse && options.ParseThreads > 0) parse.ParseThreads = options.ParseThreads;
 
         using (source)
         {

@@ -9,7 +9,7 @@ namespace SlipsP2P.Ingest.FlowFiles;
 /// UTC) or unix seconds (<c>ra -u</c>); ports may be hexadecimal (<c>0x0303</c>). Established follows Slips' reading
 /// of the Argus state (<see cref="SlipsFlowState"/>).
 /// </summary>
-public sealed class ArgusSource : IEventSource
+public sealed class ArgusSource : IEventSource, IParallelParse
 {
     /// <summary>Argus' default field list (ra without -s), used when a stream has no header line and none is configured.</summary>
     public const string DefaultHeader = "StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State,sTos,dTos,TotPkts,TotBytes,SrcBytes,SrcPkts,Label";

@@ -11,7 +11,7 @@ namespace SlipsP2P.Ingest.FlowFiles;
 /// <see cref="TlsRecord"/>, ssh an <see cref="SshRecord"/>. Alerts and other event types are counted and skipped
 /// without a message, as Slips ignores them.
 /// </summary>
-public sealed class SuricataSource : IEventSource
+public sealed class SuricataSource : IEventSource, IParallelParse
 {
     private const int MaxDepth = 32;
     private const int MaxAnswers = 256;

@@ -7,7 +7,7 @@ namespace SlipsP2P.Ingest.FlowFiles;
 /// supported logs (conn, dns, http, ssl, ssh, notice, arp) are merged by timestamp into one stream: each log is
 /// already in time order (within Zeek's small reordering), so a k-way merge over their heads suffices.
 /// </summary>
-public sealed class ZeekLogSource : IEventSource
+public sealed class ZeekLogSource : IEventSource, IParallelParse
 {
     private readonly List<(string Path, ZeekLogKind Kind)> _files = new();
     private readonly Stream? _stream;
