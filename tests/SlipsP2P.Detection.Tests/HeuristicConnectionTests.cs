@@ -81,6 +81,32 @@ public class HeuristicConnectionTests
             Flow("10.0.0.1", "8.8.4.4", 4444, 1, established: true), Flow("10.0.0.1", "8.8.4.4", 4444, 2, established: true)).Evidence);
 
     [Fact]
+    public void UnknownPort_HighUdpPortsToFiveDestinations_FifthOnwardIsP2p()
+    {
+        // Four destinations on udp/40000+ are unknown ports; the fifth distinct one makes it P2P (Slips' is_p2p), and
+        // from then on no high UDP port alerts, whoever the destination; a high TCP port still does.
+        var flows = new List<FlowRecord>();
+        for (int i = 1; i <= 6; i++) flows.Add(Flow("10.0.0.1", $"8.8.8.{i}", (ushort)(40000 + i), i, Protocol.Udp, established: true));
+        flows.Add(Flow("10.0.0.2", "9.9.9.9", 45000, 7, Protocol.Udp, established: true));
+        flows.Add(Flow("10.0.0.2", "9.9.9.9", 45000, 8, Protocol.Tcp, established: true));
+        var evidence = Run(new UnknownPortDetector(Ports()), null, [.. flows]).OfType(EvidenceTypes.UnknownPort);
+        Assert.Equal(["8.8.8.1", "8.8.8.2", "8.8.8.3", "8.8.8.4", "9.9.9.9"], evidence.Select(e => e.Victim.ToString()));
+        Assert.Equal([Protocol.Udp, Protocol.Udp, Protocol.Udp, Protocol.Udp, Protocol.Tcp], evidence.Select(e => e.Protocol));
+    }
+
+    [Fact]
+    public void UnknownPort_SixFlowsToOneHighUdpDestination_SeventhIsP2p()
+    {
+        // One destination, new port each flow (so each would be its own evidence): the first six alert, then the
+        // destination has had six flows on high UDP ports and the seventh is taken for P2P. Port 30000 itself is not high.
+        var flows = new List<FlowRecord>();
+        for (int i = 1; i <= 8; i++) flows.Add(Flow("10.0.0.1", "8.8.4.4", (ushort)(40000 + i), i, Protocol.Udp, established: true));
+        flows.Add(Flow("10.0.0.1", "8.8.4.4", 30000, 9, Protocol.Udp, established: true));
+        var evidence = Run(new UnknownPortDetector(Ports()), null, [.. flows]).OfType(EvidenceTypes.UnknownPort);
+        Assert.Equal([40001, 40002, 40003, 40004, 40005, 40006, 30000], evidence.Select(e => e.Port));
+    }
+
+    [Fact]
     public void KnownPorts_LoadShippedList_HasWebAndDns()
     {
         string path = Path.Combine(Requires.RepoRoot, "config", "ports.csv");
