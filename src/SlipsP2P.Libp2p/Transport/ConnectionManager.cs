@@ -80,22 +80,39 @@ public sealed class ConnectionManager
         }
     }
 
-    /// <summary>Turns a reservation into an established connection, or drops it when <paramref name="connection"/> is null.</summary>
+    /// <summary>
+    /// Turns a reservation into an established connection; drops it when <paramref name="connection"/> is null or
+    /// already closed.
+    /// </summary>
+    /// <remarks>
+    /// The host removes a connection when its session completes, and that can happen before the upgrade returns here
+    /// (the remote closed it right after the handshake, for instance as the loser of a simultaneous open, or a
+    /// <see cref="Libp2pHost.ConnectionOpened"/> subscriber closed it). That removal found nothing to remove, so
+    /// registering the connection now would keep it (and its per-IP slot) for good. The check and the insertion are
+    /// under the same lock as the removal: a connection still open here is removed later, one closed here never
+    /// registers. A session never reopens, so IsClosed is true from before its completion on.
+    /// </remarks>
     internal void Complete(Libp2pConnection? connection, IPAddress? inboundFrom)
     {
         lock (_sync)
         {
             _pending--;
-            if (connection is null) ReleaseIp(inboundFrom);
-        }
+            if (connection is null || connection.IsClosed)
+            {
+                ReleaseIp(inboundFrom);
+                return;
+            }
 
-        if (connection is not null) _connections[connection.Id] = connection;
+            _connections[connection.Id] = connection;
+        }
     }
 
     internal void Remove(Libp2pConnection connection, IPAddress? inboundFrom)
     {
-        if (!_connections.TryRemove(connection.Id, out _)) return;
-        lock (_sync) ReleaseIp(inboundFrom);
+        lock (_sync)
+        {
+            if (_connections.TryRemove(connection.Id, out _)) ReleaseIp(inboundFrom);
+        }
     }
 
     /// <summary>Connections that have had no open stream for at least the idle timeout.</summary>

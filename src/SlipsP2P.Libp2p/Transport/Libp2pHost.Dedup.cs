@@ -76,7 +76,8 @@ public sealed partial class Libp2pHost
 
     /// <summary>
     /// Called once <paramref name="added"/> is registered: decides which connections to its peer stay, starts draining
-    /// the others, and returns the connection the caller should use (<paramref name="added"/> unless it lost).
+    /// the others, and returns the connection the caller should use (<paramref name="added"/> unless it lost or has
+    /// already closed).
     /// </summary>
     private Libp2pConnection KeepOne(Libp2pConnection added)
     {
@@ -91,7 +92,9 @@ public sealed partial class Libp2pHost
                 if (!_superseded.ContainsKey(c.Id)) open.Add(c);
             }
 
-            if (open.Count <= 1) return added;
+            // A connection that closed before it was registered (ConnectionManager.Complete drops it) is not in the
+            // list: the caller gets the open one, if any.
+            if (open.Count <= 1) return open.Count == 1 ? open[0] : added;
             var preferred = PeerId.ToByteArray().AsSpan().SequenceCompareTo(peer.ToByteArray()) < 0
                 ? ConnectionDirection.Outbound
                 : ConnectionDirection.Inbound;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using SlipsP2P.Libp2p.Crypto;
 using SlipsP2P.Libp2p.Multiformats;
 using SlipsP2P.Libp2p.Tests.Support;
@@ -89,7 +90,7 @@ public sealed class DialDedupTests : IAsyncLifetime
 
             // Next round from a clean state.
             await atLow.CloseAsync().AsTask().WaitAsync(s_step, Ct);
-            await WaitUntilAsync(() => _low.Connections.Count == 0 && _high.Connections.Count == 0, $"round {round}: closed on both sides");
+            await WaitUntilAsync(() => _low.Connections.Count == 0 && _high.Connections.Count == 0, $"round {round}: closed on both sides", Registered);
         }
     }
 
@@ -120,6 +121,43 @@ public sealed class DialDedupTests : IAsyncLifetime
         await winning.PingAsync(Ct).WaitAsync(s_step, Ct);
     }
 
+    [Fact]
+    public async Task Duplicate_ClosedByTheWinnerBeforeItsUpgradeReturnsOnTheOtherSide_IsNeverRegistered()
+    {
+        // Arrange: _low's connection is up on both sides; it is the one both keep.
+        var kept = await _low.DialAsync(AddressOf(_high, withPeerId: false), Ct).WaitAsync(s_step, Ct);
+        await WaitUntilAsync(() => _high.Connections.GetConnections(_low.PeerId).Count == 1, "_high registers _low's connection");
+
+        // The late-upgrade ordering a loaded machine produces now and then, forced: _high's duplicate is up on _high
+        // (the dialer finishes first), loses there and is closed, while on _low (the listener) its upgrade has not yet
+        // returned. ConnectionOpened is raised at the upgrade's last step, before the connection is registered; the
+        // handler holds that step until _low has handled the duplicate's close (ConnectionClosed).
+        var closed = new ConcurrentDictionary<long, TaskCompletionSource>();
+        TaskCompletionSource ClosedSignal(long id) => closed.GetOrAdd(id, static _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
+        Libp2pConnection? late = null;
+        bool heldUntilClosed = false;
+        _low.ConnectionClosed += (_, c) => ClosedSignal(c.Id).TrySetResult();
+        _low.ConnectionOpened += (_, c) =>
+        {
+            if (c.Direction != ConnectionDirection.Inbound || Interlocked.CompareExchange(ref late, c, null) is not null) return;
+            heldUntilClosed = ClosedSignal(c.Id).Task.Wait(s_step, Ct);
+        };
+
+        // Act: _high dials too (no /p2p, so no reuse).
+        var returned = await _high.DialAsync(AddressOf(_low, withPeerId: false), Ct).WaitAsync(s_step, Ct);
+
+        // Assert: the duplicate closed before _low registered it, and _low does not keep it: one connection on each
+        // side, the kept one, and nothing left once that closes.
+        await WaitUntilAsync(() => Volatile.Read(ref late) is not null && Volatile.Read(ref heldUntilClosed), "_low's upgrade of the duplicate held until it closed");
+        Assert.Equal(ConnectionDirection.Inbound, returned.Direction);
+        Assert.True(late!.IsClosed);
+        await WaitUntilAsync(() => _low.Connections.Count == 1 && _high.Connections.Count == 1, "one connection registered on each side", Registered);
+        Assert.Same(kept, _low.Connections.Snapshot()[0]);
+        await kept.PingAsync(Ct).WaitAsync(s_step, Ct);
+        await kept.CloseAsync().AsTask().WaitAsync(s_step, Ct);
+        await WaitUntilAsync(() => _low.Connections.Count == 0 && _high.Connections.Count == 0, "closed on both sides", Registered);
+    }
+
     private static string EndPoint(Multiaddr address, Libp2pConnection c, bool local)
     {
         Assert.True(address.TryGetTcpTarget(out string host, out int port, out _), $"{(local ? "local" : "remote")} address of {c}");
@@ -146,8 +184,22 @@ public sealed class DialDedupTests : IAsyncLifetime
         await s.Output.CompleteAsync();
     }
 
+    // What each host still has registered, for a failure message.
+    private string Registered() => $"_low holds [{Describe(_low)}], _high holds [{Describe(_high)}]";
+
+    private static string Describe(Libp2pHost host)
+    {
+        var parts = new List<string>();
+        foreach (var c in host.Connections.Snapshot())
+        {
+            parts.Add($"{c} closed={c.IsClosed} superseded={host.IsSuperseded(c)}");
+        }
+
+        return string.Join("; ", parts);
+    }
+
     // Connection state changes on the hosts' own tasks: re-check on a short timer until it holds or the step ends.
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    private static async Task WaitUntilAsync(Func<bool> condition, string what, Func<string>? state = null)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
@@ -158,7 +210,7 @@ public sealed class DialDedupTests : IAsyncLifetime
         }
         catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
         {
-            Assert.Fail($"timed out waiting for {what}");
+            Assert.Fail($"timed out waiting for {what}{(state is null ? "" : ": " + state())}");
         }
     }
 
