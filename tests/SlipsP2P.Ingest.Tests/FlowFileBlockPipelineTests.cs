@@ -269,6 +269,24 @@ public sealed class FlowFileBlockPipelineTests
 
     [Theory]
     [MemberData(nameof(Splits))]
+    public void ZeekDirectory_LogsOnPipelinesOfTheirOwn_SameMergeAndMessagesAsSerial(int threads, int blockSize)
+    {
+        // Two logs of many blocks and one small log: the merge takes records from two pipelines and a serial reader,
+        // and the messages of all three come in the order the serial merge gives them.
+        using var tmp = new TempDir();
+        tmp.File("conn.log", ConnTsv(2000));
+        tmp.File("dns.log", DnsTsv(1500));
+        tmp.File("http.log", "#separator \\x09\n#path\thttp\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tmethod\thost\turi\n"
+                             + "1700000100.5\tH1\t10.0.0.1\t1\t10.0.0.2\t80\tGET\ta.example\t/\nbad\tH2\t10.0.0.1\t1\t10.0.0.2\t80\tGET\ta\t/\n");
+        var serial = AssertSameAsSerial(() => new ZeekLogSource(tmp.Path), threads, blockSize);
+        Assert.Contains("dns.log: line ", serial.Messages, StringComparison.Ordinal);
+        Assert.Contains("conn.log: line ", serial.Messages, StringComparison.Ordinal);
+        Assert.Contains("HttpRecord", serial.Records, StringComparison.Ordinal);
+        Assert.Contains("DnsRecord", serial.Records, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Splits))]
     public void ArgusCsvAndTab_ManyBlocksWithBadLines_SameAsSerial(int threads, int blockSize)
     {
         using var tmp = new TempDir();
@@ -365,7 +383,7 @@ public sealed class FlowFileBlockPipelineTests
             while (lines.Next(out var line) != LineStatus.End)
             {
                 if (lines.LineNumber == failAt) throw new FormatException($"line {lines.LineNumber} broke the parser");
-                block.Records.Add(new FlowRecord { SourceLine = lines.LineNumber, Uid = Encoding.ASCII.GetString(line) });
+                block.OnEvent(new FlowRecord { SourceLine = lines.LineNumber, Uid = Encoding.ASCII.GetString(line) });
             }
         }
     }

@@ -37,8 +37,11 @@ internal sealed class LineBlock : IEventSink, IDisposable
     /// <summary>The line of <see cref="Error"/>; lines from it on are not parsed.</summary>
     public long ErrorLine { get; set; } = long.MaxValue;
 
-    /// <summary>Records parsed from the block, in line order.</summary>
+    /// <summary>Records parsed from the block, in line order (added with <see cref="OnEvent"/>).</summary>
     public List<NetEvent> Records { get; } = new();
+
+    /// <summary>For each record, the block's skipped lines before it: its messages go to the input's list just before the record, as the serial read gives them.</summary>
+    public List<long> SkipsBefore { get; } = new();
 
     /// <summary>The block's own counters and first skip messages, added to the input's in block order.</summary>
     public IngestStats Stats { get; private set; } = new();
@@ -49,7 +52,11 @@ internal sealed class LineBlock : IEventSink, IDisposable
     /// <summary>The bytes of the block as a span.</summary>
     public ReadOnlySpan<byte> Span => Data.AsSpan(0, Length);
 
-    public void OnEvent(NetEvent record) => Records.Add(record);
+    public void OnEvent(NetEvent record)
+    {
+        Records.Add(record);
+        SkipsBefore.Add(Stats.Skipped);
+    }
 
     /// <summary>Makes a recycled block hold new lines.</summary>
     public void Reset(byte[] data, int length, long firstLine, long bytes, bool tooLong)
@@ -63,6 +70,7 @@ internal sealed class LineBlock : IEventSink, IDisposable
         Error = null;
         ErrorLine = long.MaxValue;
         Records.Clear();
+        SkipsBefore.Clear();
         Stats = new IngestStats();
         Ignored = 0;
         _done.Reset();

@@ -40,6 +40,7 @@ internal sealed class LineBlockPipeline : IDisposable
     private readonly IBlockParser[] _parsers;
     private LineBlock? _current;
     private int _index;
+    private long _skipsGiven;
     private bool _disposed;
 
     /// <param name="stream">The file, read from its current position to its end; disposed with the pipeline.</param>
@@ -135,10 +136,12 @@ internal sealed class LineBlockPipeline : IDisposable
             {
                 if (_index < block.Records.Count)
                 {
+                    GiveSkips(block, block.SkipsBefore[_index]);
                     if ((++_index & 0x3FF) == 0) cancellationToken.ThrowIfCancellationRequested();
                     return block.Records[_index - 1];
                 }
 
+                GiveSkips(block, block.Stats.Skipped);
                 _current = null;
                 var error = block.Error;
                 Recycle(block);
@@ -151,6 +154,7 @@ internal sealed class LineBlockPipeline : IDisposable
             Merge(block);
             _current = block;
             _index = 0;
+            _skipsGiven = 0;
         }
     }
 
@@ -167,21 +171,28 @@ internal sealed class LineBlockPipeline : IDisposable
         }
     }
 
-    /// <summary>Adds a block's counters and messages to the input's, so that the first messages are the serial run's.</summary>
+    /// <summary>Adds a block's counters to the input's when the block is taken.</summary>
     private void Merge(LineBlock block)
     {
         var s = block.Stats;
         _stats.Records += s.Records;
         _stats.Flows += s.Flows;
         _stats.Bytes += block.Bytes;
-        var messages = s.Messages;
-        for (long i = 0; i < s.Skipped; i++)
+        Ignored += block.Ignored;
+    }
+
+    /// <summary>
+    /// Gives the input the block's skip messages up to <paramref name="upTo"/>: those before a record just before it,
+    /// so that the messages come in the serial read's order even when a merge (a Zeek directory) interleaves inputs.
+    /// </summary>
+    private void GiveSkips(LineBlock block, long upTo)
+    {
+        var messages = block.Stats.Messages;
+        for (; _skipsGiven < upTo; _skipsGiven++)
         {
             // A block keeps its first messages only; past them the input's list is full anyway.
-            _stats.Skip(i < messages.Count ? messages[(int)i] : messages[^1]);
+            _stats.Skip(_skipsGiven < messages.Count ? messages[(int)_skipsGiven] : messages[^1]);
         }
-
-        Ignored += block.Ignored;
     }
 
     /// <summary>The sum of the blocks' <see cref="LineBlock.Ignored"/> taken so far.</summary>
@@ -192,6 +203,7 @@ internal sealed class LineBlockPipeline : IDisposable
         var data = block.TakeData();
         if (data.Length > 0) _freeBuffers.Enqueue(data);
         block.Records.Clear();
+        block.SkipsBefore.Clear();
         _freeBlocks.Enqueue(block);
         _slots.Release();
     }

@@ -120,7 +120,7 @@ internal sealed class ZeekLogReader : IDisposable, IBlockParser
                 continue;
             }
 
-            if (OnLine(line) is { } record) block.Records.Add(record);
+            if (OnLine(line) is { } record) block.OnEvent(record);
         }
     }
 

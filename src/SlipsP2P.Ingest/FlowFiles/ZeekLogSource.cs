@@ -75,9 +75,9 @@ public sealed class ZeekLogSource : IEventSource, IParallelParse
     internal bool FastPath { get; set; } = true;
 
     /// <summary>
-    /// Threads that parse a single log file (not standard input, not a directory's logs) of at least two blocks while
-    /// the caller takes the records in order (<see cref="LineBlockPipeline"/>); 1 reads it on the calling thread.
-    /// Defaults to the processor count.
+    /// Threads that parse a log file of at least two blocks (a directory's logs each on a pipeline of their own; not
+    /// standard input) while the caller takes the records in order (<see cref="LineBlockPipeline"/>); 1 reads on the
+    /// calling thread only. Defaults to the processor count.
     /// </summary>
     public int ParseThreads { get; set; } = LineBlockPipeline.DefaultWorkers;
 
@@ -103,39 +103,42 @@ public sealed class ZeekLogSource : IEventSource, IParallelParse
         ArgumentNullException.ThrowIfNull(sink);
         if (_ran) throw new InvalidOperationException("a source can be run once");
         _ran = true;
-        var readers = new List<ZeekLogReader>(_files.Count);
+        var readers = new List<Func<NetEvent?>>(_files.Count);
+        var owned = new List<IDisposable>(_files.Count);
         try
         {
             if (_stream is not null)
             {
-                readers.Add(new ZeekLogReader(_stream, Name, _files[0].Kind, Stats, _maxLineLength) { FastPath = FastPath });
-            }
-            else if (_files.Count == 1 && ParseThreads > 1)
-            {
-                var (path, kind) = _files[0];
-                var file = Open(path);
-                if (LineBlockPipeline.Worthwhile(file, ParseThreads, BlockSize))
-                {
-                    RanInBlocks = true;
-                    RunBlocks(file, path, kind, sink, cancellationToken);
-                    return;
-                }
-
-                readers.Add(new ZeekLogReader(file, path, kind, Stats, _maxLineLength) { FastPath = FastPath });
+                var reader = new ZeekLogReader(_stream, Name, _files[0].Kind, Stats, _maxLineLength) { FastPath = FastPath };
+                owned.Add(reader);
+                readers.Add(reader.Next);
             }
             else
             {
+                // A log of two blocks or more is parsed on the workers (each log of a directory on its own pipeline,
+                // the merge below takes their records as it takes a serial reader's); a smaller one on this thread.
                 foreach (var (path, kind) in _files)
                 {
-                    readers.Add(new ZeekLogReader(Open(path), path, kind, Stats, _maxLineLength) { FastPath = FastPath });
+                    var file = Open(path);
+                    if (ParseThreads > 1 && LineBlockPipeline.Worthwhile(file, ParseThreads, BlockSize))
+                    {
+                        RanInBlocks = true;
+                        readers.Add(StartBlocks(file, path, kind, owned, cancellationToken));
+                    }
+                    else
+                    {
+                        var reader = new ZeekLogReader(file, path, kind, Stats, _maxLineLength) { FastPath = FastPath };
+                        owned.Add(reader);
+                        readers.Add(reader.Next);
+                    }
                 }
             }
 
             if (readers.Count == 1)
             {
-                var r = readers[0];
+                var next = readers[0];
                 int n = 0;
-                while (r.Next() is { } record)
+                while (next() is { } record)
                 {
                     if ((++n & 0x3FF) == 0) cancellationToken.ThrowIfCancellationRequested();
                     sink.OnEvent(record);
@@ -148,26 +151,41 @@ public sealed class ZeekLogSource : IEventSource, IParallelParse
         }
         finally
         {
-            foreach (var r in readers) r.Dispose();
+            // Pipelines stop and join their threads here, also when the run ends in an error or is cancelled.
+            foreach (var o in owned) o.Dispose();
         }
     }
 
-    private void RunBlocks(FileStream file, string path, ZeekLogKind kind, IEventSink sink, CancellationToken cancellationToken)
+    private Func<NetEvent?> StartBlocks(FileStream file, string path, ZeekLogKind kind, List<IDisposable> owned, CancellationToken cancellationToken)
     {
         bool fastPath = FastPath;
         int maxLineLength = _maxLineLength;
-        using var scanner = new ZeekHeaderScanner(path, kind, maxLineLength);
-        LineBlockPipeline.Run(file, Stats, () => new ZeekLogReader(path, kind, maxLineLength) { FastPath = fastPath }, scanner, ParseThreads, BlockSize,
-                              maxLineLength, sink, cancellationToken);
+        var scanner = new ZeekHeaderScanner(path, kind, maxLineLength);
+        LineBlockPipeline pipeline;
+        try
+        {
+            pipeline = new LineBlockPipeline(file, Stats, () => new ZeekLogReader(path, kind, maxLineLength) { FastPath = fastPath }, scanner, ParseThreads,
+                                             BlockSize, maxLineLength, cancellationToken);
+        }
+        catch
+        {
+            file.Dispose();
+            scanner.Dispose();
+            throw;
+        }
+
+        owned.Add(pipeline);
+        owned.Add(scanner);
+        return () => pipeline.Next(cancellationToken);
     }
 
-    private static void Merge(List<ZeekLogReader> readers, IEventSink sink, CancellationToken cancellationToken)
+    private static void Merge(List<Func<NetEvent?>> readers, IEventSink sink, CancellationToken cancellationToken)
     {
         // Heads ordered by (timestamp, log index): ties keep the directory's file order, so the merge is deterministic.
         var heads = new PriorityQueue<(NetEvent Record, int Index), (double, int)>(readers.Count);
         for (int i = 0; i < readers.Count; i++)
         {
-            if (readers[i].Next() is { } first) heads.Enqueue((first, i), (first.Timestamp, i));
+            if (readers[i]() is { } first) heads.Enqueue((first, i), (first.Timestamp, i));
         }
 
         int n = 0;
@@ -175,7 +193,7 @@ public sealed class ZeekLogSource : IEventSource, IParallelParse
         {
             if ((++n & 0x3FF) == 0) cancellationToken.ThrowIfCancellationRequested();
             sink.OnEvent(head.Record);
-            if (readers[head.Index].Next() is { } next) heads.Enqueue((next, head.Index), (next.Timestamp, head.Index));
+            if (readers[head.Index]() is { } next) heads.Enqueue((next, head.Index), (next.Timestamp, head.Index));
         }
     }
 
