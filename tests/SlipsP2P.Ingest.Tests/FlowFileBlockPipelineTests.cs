@@ -373,6 +373,18 @@ public sealed class FlowFileBlockPipelineTests
         Assert.InRange(sink.Seen, 500, 500 + 1024);
     }
 
+    [Fact]
+    public void Run_SinkFails_ItsExceptionAfterTheRecordsBefore()
+    {
+        using var tmp = new TempDir();
+        string path = tmp.File("eve.json", Eve(20_000));
+        using var source = new SuricataSource(path) { ParseThreads = 2, BlockSize = 4096 };
+        var task = Task.Run(() => source.Run(new ThrowingSink(700), TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
+        var e = Assert.Throws<InvalidOperationException>(() => task.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken).GetAwaiter().GetResult());
+        Assert.Equal("sink failed", e.Message);
+        Assert.True(source.RanInBlocks);
+    }
+
     /// <summary>A parser that records its thread and fails at one line, as a bug in a format's parser would.</summary>
     private sealed class FailingParser(long failAt, List<Thread> threads) : IBlockParser
     {
