@@ -62,16 +62,28 @@ public sealed class CliTests : IDisposable
         Assert.Contains("Horizontal port scan", File.ReadAllText(Path.Combine(outDir, "alerts.log")));
     }
 
-    [Fact]
-    public void PortsFile_Missing_WarnsOnceNamingThePath()
+    [Theory]
+    [InlineData("flow_alerts.ports_file", "no-such-ports.csv", "ports file not found")]
+    [InlineData("threatintelligence.ti_files", "no-such-feeds.csv", "feeds list not found")]
+    [InlineData("threatintelligence.local_threat_intelligence_dir", "no-such-ti", "threat-intelligence directory not found")]
+    public void DetectorFile_Missing_WarnsOnceNamingThePath(string key, string name, string phrase)
     {
         // A detector's missing file turns its check off with one warning, not silently; no warning is printed twice.
-        string missing = Path.Combine(_dir, "no-such-ports.csv");
-        var (code, _, err) = Slips($"-f {ScanBinetflow()} -o {_dir}/out --set flow_alerts.ports_file={missing}");
+        string missing = Path.Combine(_dir, name);
+        var (code, _, err) = Slips($"-f {ScanBinetflow()} -o {_dir}/out --set {key}={missing}");
         Assert.True(code == 0, err);
         string[] lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines, l => l.StartsWith("slips: warning: ", StringComparison.Ordinal) && l.Contains(missing, StringComparison.Ordinal) && l.Contains("ports file not found", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.StartsWith("slips: warning: ", StringComparison.Ordinal) && l.Contains(missing, StringComparison.Ordinal) && l.Contains(phrase, StringComparison.Ordinal));
         Assert.Equal(lines.Length, lines.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Fact]
+    public void ThreatIntelligencePaths_Empty_TurnTheirPartOffWithoutWarning()
+    {
+        // An empty feeds list or IoC directory means none, not the home directory (which is not a file to read).
+        var (code, _, err) = Slips($"-f {ScanBinetflow()} -o {_dir}/out --set threatintelligence.ti_files= --set threatintelligence.local_threat_intelligence_dir=");
+        Assert.True(code == 0, err);
+        Assert.DoesNotContain("threat-intelligence", err, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -26,7 +26,9 @@ public static class ThreatIntelligenceLoader
         ArgumentNullException.ThrowIfNull(resolve);
         var tables = new List<string>();
         foreach (var t in options.AsnTables.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) tables.Add(resolve(t));
-        return Load(resolve(options.LocalDirectory), resolve(options.FeedsFile), resolve(options.CacheDirectory), tables, warnings);
+        // An empty path turns its part off; resolved, it would name the home directory.
+        string Resolved(string p) => p.Trim().Length == 0 ? "" : resolve(p);
+        return Load(Resolved(options.LocalDirectory), Resolved(options.FeedsFile), Resolved(options.CacheDirectory), tables, warnings);
     }
 
     private static IocStore Load(string localDirectory, string feedsFile, string cacheDirectory, IReadOnlyList<string> asnTables, IList<string> warnings)
@@ -46,6 +48,11 @@ public static class ThreatIntelligenceLoader
                 bool ja3 = name.Contains("ja3", StringComparison.OrdinalIgnoreCase);
                 IocFileReader.Read(file, store, ThreatLevel.Medium, name, ja3, mine);
             }
+        }
+        else if (localDirectory.Length > 0)
+        {
+            // Said once, not silently skipped: a build run outside the repository without SLIPS_HOME found no IoC at all.
+            mine.Add($"{localDirectory}: threat-intelligence directory not found; no local IoC files loaded");
         }
 
         // The tables are optional: a missing one is not worth a warning on every run.
@@ -80,6 +87,10 @@ public static class ThreatIntelligenceLoader
             {
                 mine.Add($"{feedsFile}: {uncached} of the listed feeds have no cached copy in {cacheDirectory} (first: {firstUncached}); run 'slips ti update'");
             }
+        }
+        else if (feedsFile.Length > 0)
+        {
+            mine.Add($"{feedsFile}: threat-intelligence feeds list not found; no remote feeds loaded");
         }
 
         store.AsnTable = asn.Build();
