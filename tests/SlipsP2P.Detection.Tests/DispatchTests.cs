@@ -53,10 +53,38 @@ public sealed class DispatchTests
         Assert.True(types >= 10, $"the mix raised only {types} evidence types: {string.Join(", ", selective.Select(e => e.Split('|')[0]).Distinct())}");
     }
 
-    private static List<string> Run(AnalysisOptions options, IEnumerable<IDetector> detectors, IReadOnlyList<NetEvent> records)
+    [Fact]
+    public void InputKinds_FlowsOnly_DetectorNeedingDnsLeftOutOthersNot()
+    {
+        var needsDns = new CountingDetector(RecordKinds.Flow | RecordKinds.Dns, needed: RecordKinds.Dns);
+        var flowsOnly = new CountingDetector(RecordKinds.Flow);
+        var p = new AnalysisPipeline(new AnalysisOptions(), new RecordingSink(), [needsDns, flowsOnly]) { InputKinds = RecordKinds.Flow };
+        p.OnEvent(Flow("10.0.0.1", "93.184.216.34", 443, 1000));
+        p.OnEvent(Flow("10.0.0.1", "93.184.216.35", 443, 1001));
+        p.Finish();
+        Assert.Equal((0, 1), (needsDns.Flows, needsDns.Finishes));
+        Assert.Equal(2, flowsOnly.Flows);
+        Assert.Throws<InvalidOperationException>(() => p.InputKinds = RecordKinds.All);
+    }
+
+    [Fact]
+    public void InputKinds_FlowsOnlyInput_BuiltInDetectorsGiveTheSameEvidence()
+    {
+        // The flows of the mixed traffic, as a binetflow would give them: leaving out the checks that need DNS changes
+        // nothing.
+        var flows = MixedTraffic(seed: 7, count: 12_000).FindAll(r => r is FlowRecord);
+        var options = new AnalysisOptions();
+        var all = Run(options, AnalysisPipeline.DefaultDetectors(options), flows);
+        var flowKinds = Run(options, AnalysisPipeline.DefaultDetectors(options), flows, RecordKinds.Flow);
+        Assert.NotEmpty(all);
+        Assert.Equal(all, flowKinds);
+    }
+
+    private static List<string> Run(AnalysisOptions options, IEnumerable<IDetector> detectors, IReadOnlyList<NetEvent> records,
+                                    RecordKinds inputKinds = RecordKinds.All)
     {
         var sink = new RecordingSink();
-        var p = new AnalysisPipeline(options, sink, detectors);
+        var p = new AnalysisPipeline(options, sink, detectors) { InputKinds = inputKinds };
         foreach (var r in records) p.OnEvent(r);
         p.Finish();
         Assert.Empty(p.Errors);
@@ -157,8 +185,10 @@ public sealed class DispatchTests
             for (int i = 0; i < span.Length; i++) span[i] = "0123456789abcdef"[r.Next(16)];
         });
 
-    private sealed class CountingDetector(RecordKinds kinds) : IDetector
+    private sealed class CountingDetector(RecordKinds kinds, RecordKinds needed = RecordKinds.None) : IDetector
     {
+        public RecordKinds NeededKinds => needed;
+
         public int Flows { get; private set; }
 
         public int Records { get; private set; }

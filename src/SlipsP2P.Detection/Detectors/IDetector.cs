@@ -15,6 +15,14 @@ public interface IDetector
     /// </summary>
     RecordKinds HandledKinds => RecordKinds.All;
 
+    /// <summary>
+    /// The records without which this detector can raise nothing (None: it can always raise). When the input can
+    /// produce none of them (<see cref="AnalysisPipeline.InputKinds"/>: an Argus binetflow has only flows), the pipeline
+    /// leaves the detector out of the records' dispatch; it still gets <see cref="OnFinish"/> and
+    /// <see cref="EvictBefore"/>.
+    /// </summary>
+    RecordKinds NeededKinds => RecordKinds.None;
+
     /// <summary>Called once per flow.</summary>
     void OnFlow(FlowRecord flow, DetectionContext ctx);
 

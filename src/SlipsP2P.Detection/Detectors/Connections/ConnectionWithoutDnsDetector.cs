@@ -17,6 +17,9 @@ public sealed class ConnectionWithoutDnsDetector : HeuristicDetector
 
     public override RecordKinds HandledKinds => RecordKinds.Flow | RecordKinds.Dns;
 
+    /// <summary>It raises nothing until a DNS record has been seen.</summary>
+    public override RecordKinds NeededKinds => RecordKinds.Dns;
+
     public override void OnRecord(NetEvent record, DetectionContext ctx)
     {
         if (record is DnsRecord) _sawDns = true;

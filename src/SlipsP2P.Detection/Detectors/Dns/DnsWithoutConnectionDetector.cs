@@ -73,6 +73,9 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
 
     public override string Name => "dns_without_connection";
 
+    /// <summary>Only a DNS record starts a wait: on an input without them (a binetflow) the per-flow contacts are useless.</summary>
+    public override RecordKinds NeededKinds => RecordKinds.Dns;
+
     /// <summary>Resolutions not tracked because <see cref="MaxPending"/> were waiting, or profiles past <see cref="MaxProfiles"/>.</summary>
     public long Dropped { get; private set; }
 

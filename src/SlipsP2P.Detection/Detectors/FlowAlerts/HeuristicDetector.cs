@@ -11,6 +11,9 @@ public abstract class HeuristicDetector : IDetector
     /// <summary>Every record unless a heuristic names the ones it looks at.</summary>
     public virtual RecordKinds HandledKinds => RecordKinds.All;
 
+    /// <summary>None unless a heuristic can raise nothing without some records (see <see cref="IDetector.NeededKinds"/>).</summary>
+    public virtual RecordKinds NeededKinds => RecordKinds.None;
+
     public virtual void OnFlow(FlowRecord flow, DetectionContext ctx)
     {
     }
