@@ -33,7 +33,8 @@ internal static class ConfigKeys
         new("parameters.workers", "flow-table workers for captures (1 to 64; the alerts are the same for any count; also --workers)",
             (o, v) => o.Workers = Int(v) is var n && n is >= 1 and <= 64 ? n : throw new FormatException("expected a whole number from 1 to 64"), o => Num(o.Workers)),
         new("parameters.parse_threads", "threads that parse a Zeek log, binetflow or eve.json file while detection takes the records in order (0 = one per processor, 1 = one thread; the alerts are the same for any count)",
-            (o, v) => o.ParseThreads = Int(v) is var n && n is >= 0 and <= 64 ? n : throw new FormatException("expected a whole number from 0 to 64"), o => Num(o.ParseThreads)),
+            (o, v) => o.ParseThreads = int.TryParse(v.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n is >= 0 and <= 64
+                ? n : throw new FormatException($"expected a whole number from 0 to 64, got '{v}'"), o => Num(o.ParseThreads)),
         new("parameters.ingest_thread", "read and build flows on a thread of their own while detection runs on another (true or false; the alerts are the same either way)",
             (o, v) => o.IngestThread = Bool(v), o => o.IngestThread ? "true" : "false"),
         new("detection.evidence_detection_threshold", "accumulated threat per minute of window that makes an alert (0.08 sensitive, 0.25 default, 0.43 insensitive)",
