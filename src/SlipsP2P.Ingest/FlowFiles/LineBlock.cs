@@ -9,6 +9,7 @@ namespace SlipsP2P.Ingest.FlowFiles;
 internal sealed class LineBlock : IEventSink, IDisposable
 {
     private readonly ManualResetEventSlim _done = new(false);
+    private long _ticket = -1;
 
     /// <summary>The block's bytes: whole lines, each ending in '\n' except the last line of the file.</summary>
     public byte[] Data { get; private set; } = Array.Empty<byte>();
@@ -61,6 +62,7 @@ internal sealed class LineBlock : IEventSink, IDisposable
     /// <summary>Makes a recycled block hold new lines.</summary>
     public void Reset(byte[] data, int length, long firstLine, long bytes, bool tooLong)
     {
+        Volatile.Write(ref _ticket, -1);
         Data = data;
         Length = length;
         FirstLine = firstLine;
@@ -75,6 +77,22 @@ internal sealed class LineBlock : IEventSink, IDisposable
         Ignored = 0;
         _done.Reset();
     }
+
+    /// <summary>The block's place in the input (0, 1, 2 ...), set by <see cref="Open"/>.</summary>
+    public long Sequence { get; private set; } = -1;
+
+    /// <summary>
+    /// Makes the filled block claimable as block <paramref name="sequence"/>. A recycled block object can still sit in
+    /// the work queue under its former place; that entry's claim fails, since it names the old sequence.
+    /// </summary>
+    public void Open(long sequence)
+    {
+        Sequence = sequence;
+        Volatile.Write(ref _ticket, sequence);
+    }
+
+    /// <summary>Makes the block the caller's to parse: true for the first caller only (a worker or the consumer).</summary>
+    public bool TryClaim(long sequence) => Interlocked.CompareExchange(ref _ticket, -1, sequence) == sequence;
 
     /// <summary>The worker is done with the block (parsed, or failed with <see cref="Error"/>).</summary>
     public void MarkDone() => _done.Set();

@@ -31,16 +31,18 @@ internal sealed class LineBlockPipeline : IDisposable
     private readonly int _maxLineLength;
     private readonly CancellationTokenSource _stop;
     private readonly SemaphoreSlim _slots;
-    private readonly BlockingCollection<LineBlock> _work = new(new ConcurrentQueue<LineBlock>());
+    private readonly BlockingCollection<(LineBlock Block, long Sequence)> _work = new(new ConcurrentQueue<(LineBlock, long)>());
     private readonly BlockingCollection<LineBlock> _ordered = new(new ConcurrentQueue<LineBlock>());
     private readonly ConcurrentQueue<LineBlock> _freeBlocks = new();
     private readonly ConcurrentQueue<byte[]> _freeBuffers = new();
     private readonly List<LineBlock> _allBlocks = new();
     private readonly Thread[] _threads;
     private readonly IBlockParser[] _parsers;
+    private readonly IBlockParser _ownParser;
     private LineBlock? _current;
     private int _index;
     private long _skipsGiven;
+    private long _posted;
     private bool _disposed;
 
     /// <param name="stream">The file, read from its current position to its end; disposed with the pipeline.</param>
@@ -69,6 +71,7 @@ internal sealed class LineBlockPipeline : IDisposable
         _slots = new SemaphoreSlim(2 * workers, 2 * workers);
         _threads = new Thread[workers + 1];
         _parsers = new IBlockParser[workers];
+        _ownParser = parserFactory();
         _threads[0] = new Thread(ReadLoop) { IsBackground = true, Name = "flow-file reader" };
         for (int i = 1; i <= workers; i++)
         {
@@ -150,13 +153,40 @@ internal sealed class LineBlockPipeline : IDisposable
 
             cancellationToken.ThrowIfCancellationRequested();
             if (!TakeOrdered(cancellationToken, out block)) return null;
-            block.WaitDone(cancellationToken);
+            if (block.TryClaim(block.Sequence))
+            {
+                // No worker has started the block (on a loaded machine they may not be running at all): parsing it
+                // here costs what a worker would, where waiting for a worker to be scheduled costs a wake-up latency.
+                ParseHere(block, cancellationToken);
+            }
+            else
+            {
+                block.WaitDone(cancellationToken);
+            }
+
             Merge(block);
             _current = block;
             _index = 0;
             _skipsGiven = 0;
         }
     }
+
+    private void ParseHere(LineBlock block, CancellationToken cancellationToken)
+    {
+        try
+        {
+            _ownParser.Parse(block, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            block.Error = e;
+        }
+
+        ParsedHere++;
+    }
+
+    /// <summary>Blocks the caller parsed itself because no worker had started them (tests and measurements).</summary>
+    public int ParsedHere { get; private set; }
 
     private bool TakeOrdered(CancellationToken cancellationToken, out LineBlock block)
     {
@@ -318,7 +348,7 @@ internal sealed class LineBlockPipeline : IDisposable
                 }
 
                 _slots.Wait(token);
-                Post(NewBlock(Array.Empty<byte>(), 0, line, dropped, tooLong: true), token);
+                if (!Post(NewBlock(Array.Empty<byte>(), 0, line, dropped, tooLong: true), token)) return;
                 line++;
                 continue;
             }
@@ -337,14 +367,15 @@ internal sealed class LineBlockPipeline : IDisposable
             var next = RentBuffer(carry < _blockSize ? _blockSize : buf.Length);
             buf.AsSpan(cut, carry).CopyTo(next);
             _slots.Wait(token);
-            Post(NewBlock(buf, cut, line, cut, tooLong: false), token);
+            if (!Post(NewBlock(buf, cut, line, cut, tooLong: false), token)) return;
             line += lines;
             buf = next;
             len = carry;
         }
     }
 
-    private void Post(LineBlock block, CancellationToken token)
+    /// <summary>Scans a filled block and queues it; false when the scan ended the input there (nothing after it is read).</summary>
+    private bool Post(LineBlock block, CancellationToken token)
     {
         if (_scanner is not null)
         {
@@ -359,8 +390,10 @@ internal sealed class LineBlockPipeline : IDisposable
             }
         }
 
+        block.Open(_posted++);
         _ordered.Add(block, token);
-        _work.Add(block, token);
+        _work.Add((block, block.Sequence), token);
+        return block.Error is null;
     }
 
     private void WorkLoop(IBlockParser parser)
@@ -368,8 +401,10 @@ internal sealed class LineBlockPipeline : IDisposable
         var token = _stop.Token;
         try
         {
-            while (_work.TryTake(out var block, Timeout.Infinite, token))
+            while (_work.TryTake(out var item, Timeout.Infinite, token))
             {
+                var block = item.Block;
+                if (!block.TryClaim(item.Sequence)) continue;
                 try
                 {
                     parser.Parse(block, token);
@@ -410,5 +445,6 @@ internal sealed class LineBlockPipeline : IDisposable
         _ordered.Dispose();
         foreach (var block in _allBlocks) block.Dispose();
         foreach (var parser in _parsers) (parser as IDisposable)?.Dispose();
+        (_ownParser as IDisposable)?.Dispose();
     }
 }
