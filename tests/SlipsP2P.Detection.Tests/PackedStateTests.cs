@@ -47,6 +47,10 @@ public sealed class PackedStateTests
     }
 
     [Fact]
+    public void CodeTable_EqualsTheAlphabetsCodes() =>
+        Assert.Equal(PackedUid.CodesFromAlphabet(), PackedUid.CodeTable.ToArray());
+
+    [Fact]
     public void TryPack_DifferentUids_DifferentValues()
     {
         Assert.True(PackedUid.TryPack("CAAAAAAAAAAAAAAAAA", out var a));

@@ -17,8 +17,20 @@ internal readonly struct PackedUid : IEquatable<PackedUid>
     private const int CharsPerHalf = 10;
     private const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-    // Code of each ASCII character: 1..62 for the alphabet, 0 for anything else (0 also ends the text).
-    private static readonly byte[] s_codes = MakeCodes();
+    // Code of each ASCII character: 1..62 for the alphabet, 0 for anything else (0 also ends the text). Constant data in
+    // the image (a span over it, no array and no static constructor to check on the per-flow path; PackedUidTests check
+    // it against the alphabet).
+    private static ReadOnlySpan<byte> Codes =>
+    [
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0, 0, 0, 0, 0, 0,
+        0, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
+        26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 0, 0, 0, 0, 0,
+        0, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51,
+        52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 0, 0, 0, 0, 0,
+    ];
 
     private readonly ulong _low;
     private readonly ulong _high;
@@ -37,14 +49,23 @@ internal readonly struct PackedUid : IEquatable<PackedUid>
     {
         packed = default;
         if (uid.Length > MaxLength) return false;
+        ReadOnlySpan<byte> codes = Codes;
         ulong low = 0, high = 0;
-        for (int i = 0; i < uid.Length; i++)
+        int first = Math.Min(uid.Length, CharsPerHalf);
+        for (int i = 0; i < first; i++)
         {
             char c = uid[i];
-            ulong code = c < 128 ? s_codes[c] : 0u;
+            ulong code = c < 128 ? codes[c] : 0u;
             if (code == 0) return false;
-            if (i < CharsPerHalf) low |= code << (6 * i);
-            else high |= code << (6 * (i - CharsPerHalf));
+            low |= code << (6 * i);
+        }
+
+        for (int i = CharsPerHalf; i < uid.Length; i++)
+        {
+            char c = uid[i];
+            ulong code = c < 128 ? codes[c] : 0u;
+            if (code == 0) return false;
+            high |= code << (6 * (i - CharsPerHalf));
         }
 
         packed = new PackedUid(low, high);
@@ -93,10 +114,14 @@ internal readonly struct PackedUid : IEquatable<PackedUid>
         return n;
     }
 
-    private static byte[] MakeCodes()
+    /// <summary>The code table as the alphabet defines it (for the tests: <see cref="Codes"/> must equal it).</summary>
+    internal static byte[] CodesFromAlphabet()
     {
         var codes = new byte[128];
         for (int i = 0; i < Alphabet.Length; i++) codes[Alphabet[i]] = (byte)(i + 1);
         return codes;
     }
+
+    /// <summary>The constant code table.</summary>
+    internal static ReadOnlySpan<byte> CodeTable => Codes;
 }
