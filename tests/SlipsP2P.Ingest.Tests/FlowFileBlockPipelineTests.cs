@@ -427,7 +427,8 @@ public sealed class FlowFileBlockPipelineTests
 
         Assert.Equal("line 321 broke the parser", e.Message);
         Assert.Equal(Enumerable.Range(1, 320).Select(i => (long)i), got);
-        lock (threads) Assert.All(threads, t => Assert.False(t.IsAlive));
+        // The workers are gone; the caller may have parsed blocks itself (when no worker had started them).
+        lock (threads) Assert.All(threads, t => Assert.True(t == Thread.CurrentThread || !t.IsAlive));
     }
 
     /// <summary>A file whose reads fail part-way, as a disk error would.</summary>
