@@ -208,6 +208,16 @@ internal static class Analysis
             return;
         }
 
+        RunWithBar(source, sink, total, stderr, cancellationToken);
+    }
+
+    /// <summary>
+    /// The analysis with Spectre.Console's progress bar on a terminal. A method of its own, not inlined: the
+    /// runs without a bar (a file, --no-progress, output not a terminal) do not load Spectre.Console.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void RunWithBar(IEventSource source, IEventSink sink, long total, TextWriter stderr, CancellationToken cancellationToken)
+    {
         // The analysis runs on this thread's sibling; the bar polls the input's counters.
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stderr) });
         console.Progress()
