@@ -129,6 +129,8 @@ internal static class Analysis
             return ExitCodes.UsageError;
         }
 
+        // An Argus binetflow or an nfdump file holds flows only: the checks that need DNS records are left out.
+        if (source is SlipsP2P.Ingest.FlowFiles.ArgusSource or SlipsP2P.Ingest.FlowFiles.NfdumpSource) pipeline.InputKinds = SlipsP2P.Detection.Detectors.RecordKinds.Flow;
         pipeline.KeepSummaries = request.NoDetection || request.PrintTuples; // only -D and -p print past windows
         pipeline.BuildSummaries = pipeline.KeepSummaries; // nothing else reads profile summaries and tuple letters
         // Threat intelligence: for non-stop input a feed refresher (its load problems were printed with the detectors').
