@@ -48,7 +48,7 @@ public sealed class PackedStateTests
 
     [Fact]
     public void CodeTable_EqualsTheAlphabetsCodes() =>
-        Assert.Equal(PackedUid.CodesFromAlphabet(), PackedUid.CodeTable.ToArray());
+        Assert.Equal(PackedUid.CodesFromAlphabet(), PackedUid.Codes.ToArray());
 
     [Fact]
     public void TryPack_DifferentUids_DifferentValues()
