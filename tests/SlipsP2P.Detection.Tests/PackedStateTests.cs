@@ -183,6 +183,48 @@ public sealed class PackedStateTests
     }
 
     [Fact]
+    public void UidList_UidsThatPackOrNot_MostRecentInOrderUpToTheCap()
+    {
+        var list = new SlipsP2P.Detection.Detectors.UidList();
+        Assert.Equal(0, list.Count);
+        Assert.Empty(list.Snapshot());
+        var added = new List<string>();
+        for (int i = 0; i < Evidence.MaxUids + 10; i++)
+        {
+            string uid = i % 3 == 0 ? $"dns-{i}" : $"C{i}Xk3mPq9Zr2Tw7Ba";
+            list.Add(uid);
+            list.Add("");
+            added.Add(uid);
+            Assert.Equal(added.Count > Evidence.MaxUids ? added[^Evidence.MaxUids..] : added, list.Snapshot());
+        }
+
+        Assert.Equal(Evidence.MaxUids, list.Count);
+    }
+
+    [Fact]
+    public void PeriodicityState_UidsThatPackOrNot_FirstOnesUpToTheCap()
+    {
+        var state = new PeriodicityDetector.TupleState();
+        state.Reset(0);
+        state.AddUid("");
+        Assert.Empty(state.UidSnapshot());
+        string[] uids = [.. Enumerable.Range(0, Evidence.MaxUids + 5).Select(i => i % 4 == 1 ? $"flow-{i}" : $"C{i}Xk3mPq9Zr2Tw7Ba")];
+        for (int i = 0; i < uids.Length; i++)
+        {
+            state.AddUid(uids[i]);
+            Assert.Equal(uids[..Math.Min(i + 1, Evidence.MaxUids)], state.UidSnapshot());
+        }
+
+        // A new window starts an empty list, whichever way its first uid is kept.
+        state.Reset(1);
+        Assert.Empty(state.UidSnapshot());
+        state.AddUid("flow-x");
+        Assert.Equal(["flow-x"], state.UidSnapshot());
+        state.AddUid("CAbc");
+        Assert.Equal(["flow-x", "CAbc"], state.UidSnapshot());
+    }
+
+    [Fact]
     public void UidCounts_FirstInlineThenMore_BehavesAsADictionary()
     {
         var counts = new UidCounts();

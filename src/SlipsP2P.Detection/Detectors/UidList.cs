@@ -4,41 +4,53 @@ namespace SlipsP2P.Detection.Detectors;
 
 /// <summary>
 /// The uids of the flows behind an evidence, at most <see cref="Evidence.MaxUids"/> (the most recent kept). Most lists
-/// never hold more than one uid (one flow per key and window), so the first is kept in a field and a queue is made
-/// only for the second.
+/// never hold more than one uid (one flow per key and window), so the first is kept in fields and a list is made only
+/// for the second. Uids are kept packed (<see cref="PackedUid"/>, a text only for one that does not pack): a list holds
+/// no reference to a flow's uid string, which then dies young with its record instead of living on in the old
+/// generation with the detector state (issue 5: a 2M-line conn.log had 320,000 uid strings, 19 MB, kept by these lists
+/// and the periodicity states; without them its run took 3.4 s instead of 4.4, with 1.1 s of GC pauses instead of 2.0).
 /// </summary>
 public sealed class UidList
 {
-    private string? _one;
-    private Queue<string>? _uids;
+    private PackedUid _one;
+    private string? _oneText;
+    private PackedUidList? _more;
 
     /// <summary>Uids held.</summary>
-    public int Count => _uids?.Count ?? (_one is null ? 0 : 1);
+    public int Count => _more?.Count ?? (_oneText is null && _one.IsEmpty ? 0 : 1);
 
     /// <summary>Adds a uid; empty uids are ignored, the oldest is dropped past the cap.</summary>
     public void Add(string uid)
     {
         if (string.IsNullOrEmpty(uid)) return;
-        if (_uids is null)
+        Add(PackedUid.TryPack(uid, out var packed) ? null : uid, packed);
+    }
+
+    /// <summary>Adds a uid already packed, or as <paramref name="text"/> when it does not pack (not empty).</summary>
+    internal void Add(string? text, PackedUid packed)
+    {
+        if (text is null ? packed.IsEmpty : text.Length == 0) return;
+        if (_more is null)
         {
-            if (_one is null)
+            if (_oneText is null && _one.IsEmpty)
             {
-                _one = uid;
+                _one = packed;
+                _oneText = text;
                 return;
             }
 
-            _uids = new Queue<string>(4);
-            _uids.Enqueue(_one);
-            _one = null;
+            _more = new PackedUidList();
+            _more.Add(_one, _oneText);
+            _one = default;
+            _oneText = null;
         }
 
-        if (_uids.Count >= Evidence.MaxUids) _uids.Dequeue();
-        _uids.Enqueue(uid);
+        _more.Add(packed, text);
     }
 
     /// <summary>A copy for an evidence.</summary>
     public IReadOnlyList<string> Snapshot() =>
-        _uids is not null ? _uids.ToArray() : _one is not null ? [_one] : Array.Empty<string>();
+        _more is not null ? _more.Snapshot() : _oneText is not null ? [_oneText] : _one.IsEmpty ? Array.Empty<string>() : [_one.ToString()];
 }
 
 /// <summary>

@@ -113,7 +113,7 @@ public sealed class DataUploadDetector : HeuristicDetector
             }
 
             uids = new UidList();
-            uids.Add(_more as string ?? _one.ToString());
+            uids.Add(_more as string, _one);
             uids.Add(uid);
             _one = default;
             _more = uids;

@@ -223,8 +223,11 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
         private double[]? _sorted;
         private int _next;
         private double _last = double.NaN;
-        private string _firstUid = "";
-        private List<string>? _uids;
+        // The first uids, packed (no reference to the flows' uid strings, which then die young): the first in fields,
+        // a list from the second on.
+        private PackedUid _firstUid;
+        private string? _firstText;
+        private PackedUidList? _uids;
 
         public int Window { get; private set; } = -1;
 
@@ -242,7 +245,8 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
             NextReportAt = 0;
             _next = 0;
             _last = double.NaN;
-            _firstUid = "";
+            _firstUid = default;
+            _firstText = null;
             _uids?.Clear();
         }
 
@@ -277,24 +281,28 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
         public void AddUid(string uid)
         {
             if (uid.Length == 0) return;
-            if (_firstUid.Length == 0 && (_uids is null || _uids.Count == 0))
-            {
-                _firstUid = uid;
-                return;
-            }
-
+            string? text = PackedUid.TryPack(uid, out var packed) ? null : uid;
             if (_uids is null || _uids.Count == 0)
             {
-                (_uids ??= new List<string>()).Add(_firstUid);
-                _firstUid = "";
+                if (_firstText is null && _firstUid.IsEmpty)
+                {
+                    _firstUid = packed;
+                    _firstText = text;
+                    return;
+                }
+
+                (_uids ??= new PackedUidList()).Add(_firstUid, _firstText);
+                _firstUid = default;
+                _firstText = null;
             }
 
-            if (_uids.Count < Evidence.MaxUids) _uids.Add(uid);
+            // The list drops its oldest past the cap; the first ones are kept here, so nothing is added once full.
+            if (_uids.Count < Evidence.MaxUids) _uids.Add(packed, text);
         }
 
         /// <summary>The uids for an evidence.</summary>
-        public string[] UidSnapshot() =>
-            _uids is { Count: > 0 } ? _uids.ToArray() : _firstUid.Length > 0 ? [_firstUid] : [];
+        public IReadOnlyList<string> UidSnapshot() =>
+            _uids is { Count: > 0 } ? _uids.Snapshot() : _firstText is not null ? [_firstText] : _firstUid.IsEmpty ? [] : [_firstUid.ToString()];
 
         /// <summary>
         /// The gaps in the ring, in ascending order. The sorted copy is made (one sort) the first time it is asked for,
