@@ -183,25 +183,6 @@ public sealed class PackedStateTests
     }
 
     [Fact]
-    public void UidList_UidsThatPackOrNot_MostRecentInOrderUpToTheCap()
-    {
-        var list = new SlipsP2P.Detection.Detectors.UidList();
-        Assert.Equal(0, list.Count);
-        Assert.Empty(list.Snapshot());
-        var added = new List<string>();
-        for (int i = 0; i < Evidence.MaxUids + 10; i++)
-        {
-            string uid = i % 3 == 0 ? $"dns-{i}" : $"C{i}Xk3mPq9Zr2Tw7Ba";
-            list.Add(uid);
-            list.Add("");
-            added.Add(uid);
-            Assert.Equal(added.Count > Evidence.MaxUids ? added[^Evidence.MaxUids..] : added, list.Snapshot());
-        }
-
-        Assert.Equal(Evidence.MaxUids, list.Count);
-    }
-
-    [Fact]
     public void PeriodicityState_UidsThatPackOrNot_FirstOnesUpToTheCap()
     {
         var state = new PeriodicityDetector.TupleState();

@@ -4,20 +4,26 @@ namespace SlipsP2P.Detection.Detectors;
 
 /// <summary>
 /// The uids of the flows behind an evidence, at most <see cref="Evidence.MaxUids"/> (the most recent kept). Most lists
-/// never hold more than one uid (one flow per key and window), so the first is kept in fields and a list is made only
-/// for the second. Uids are kept packed (<see cref="PackedUid"/>, a text only for one that does not pack): a list holds
-/// no reference to a flow's uid string, which then dies young with its record instead of living on in the old
-/// generation with the detector state (issue 5: a 2M-line conn.log had 320,000 uid strings, 19 MB, kept by these lists
-/// and the periodicity states; without them its run took 3.4 s instead of 4.4, with 1.1 s of GC pauses instead of 2.0).
+/// never hold more than one uid (one flow per key and window), so the first is kept in fields and arrays are made only
+/// for the second, starting at two slots. Uids are kept packed (<see cref="PackedUid"/>, a text only for one that does
+/// not pack): a list holds no reference to a flow's uid string, which then dies young with its record instead of
+/// living on in the old generation with the detector state (issue 5: a 2M-line conn.log had 320,000 uid strings, 19
+/// MB, kept by these lists and the periodicity states; without them its run took 3.4 s instead of 4.4, with 1.1 s of
+/// GC pauses instead of 2.0). Strings are made only for an evidence (<see cref="Snapshot"/>).
 /// </summary>
 public sealed class UidList
 {
     private PackedUid _one;
     private string? _oneText;
-    private PackedUidList? _more;
+
+    // From the second uid on: a ring of the most recent, oldest at _head once full (texts only for uids that do not pack).
+    private PackedUid[]? _packed;
+    private string?[]? _texts;
+    private int _head;
+    private int _count;
 
     /// <summary>Uids held.</summary>
-    public int Count => _more?.Count ?? (_oneText is null && _one.IsEmpty ? 0 : 1);
+    public int Count => _packed is not null ? _count : _oneText is null && _one.IsEmpty ? 0 : 1;
 
     /// <summary>Adds a uid; empty uids are ignored, the oldest is dropped past the cap.</summary>
     public void Add(string uid)
@@ -26,11 +32,11 @@ public sealed class UidList
         Add(PackedUid.TryPack(uid, out var packed) ? null : uid, packed);
     }
 
-    /// <summary>Adds a uid already packed, or as <paramref name="text"/> when it does not pack (not empty).</summary>
+    /// <summary>Adds a uid already packed, or as <paramref name="text"/> when it does not pack; empty uids are ignored.</summary>
     internal void Add(string? text, PackedUid packed)
     {
         if (text is null ? packed.IsEmpty : text.Length == 0) return;
-        if (_more is null)
+        if (_packed is null)
         {
             if (_oneText is null && _one.IsEmpty)
             {
@@ -39,41 +45,19 @@ public sealed class UidList
                 return;
             }
 
-            _more = new PackedUidList();
-            _more.Add(_one, _oneText);
+            _packed = new PackedUid[2];
+            Put(_oneText, _one);
             _one = default;
             _oneText = null;
         }
 
-        _more.Add(packed, text);
+        Put(text, packed);
     }
 
-    /// <summary>A copy for an evidence.</summary>
-    public IReadOnlyList<string> Snapshot() =>
-        _more is not null ? _more.Snapshot() : _oneText is not null ? [_oneText] : _one.IsEmpty ? Array.Empty<string>() : [_one.ToString()];
-}
-
-/// <summary>
-/// The most recent uids (at most <see cref="Evidence.MaxUids"/>) kept packed (<see cref="PackedUid"/>, 16 bytes, no
-/// string), a uid that does not pack as its text: strings are made only for an evidence (<see cref="Snapshot"/>), not
-/// for every uid that passes through and is pushed out by later ones.
-/// </summary>
-internal sealed class PackedUidList
-{
-    private PackedUid[] _packed = new PackedUid[4];
-    private string?[]? _texts;
-    private int _head;
-    private int _count;
-
-    /// <summary>Uids held.</summary>
-    public int Count => _count;
-
-    /// <summary>Adds a uid, packed or as <paramref name="text"/> when not null; empty uids are ignored, the oldest is dropped past the cap.</summary>
-    public void Add(PackedUid packed, string? text)
+    private void Put(string? text, PackedUid packed)
     {
-        if (text is null ? packed.IsEmpty : text.Length == 0) return;
         int slot;
-        if (_count < _packed.Length)
+        if (_count < _packed!.Length)
         {
             // Not yet full: nothing was overwritten, so the oldest is at 0.
             slot = _count++;
@@ -99,7 +83,7 @@ internal sealed class PackedUidList
     /// <summary>The uids, oldest first, as strings for an evidence.</summary>
     public IReadOnlyList<string> Snapshot()
     {
-        if (_count == 0) return Array.Empty<string>();
+        if (_packed is null) return _oneText is not null ? [_oneText] : _one.IsEmpty ? Array.Empty<string>() : [_one.ToString()];
         var uids = new string[_count];
         for (int i = 0; i < _count; i++)
         {
@@ -113,6 +97,8 @@ internal sealed class PackedUidList
     /// <summary>Forgets every uid (the arrays are kept).</summary>
     public void Clear()
     {
+        _one = default;
+        _oneText = null;
         _head = 0;
         _count = 0;
         if (_texts is not null) Array.Clear(_texts);

@@ -416,14 +416,14 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
 
         public int SampleCount { get; private set; }
 
-        public PackedUidList Uids { get; } = new();
+        public UidList Uids { get; } = new();
 
         public void Add(ref Slot s)
         {
             Count++;
             LastTimestamp = Math.Max(LastTimestamp, s.Timestamp);
             Resolver = s.Resolver;
-            Uids.Add(s.Uid, s.UidText);
+            Uids.Add(s.UidText, s.Uid);
             if (SampleCount >= SampleDomains) return;
             for (int i = 0; i < SampleCount; i++)
             {

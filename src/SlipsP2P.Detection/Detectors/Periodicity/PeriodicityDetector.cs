@@ -223,11 +223,8 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
         private double[]? _sorted;
         private int _next;
         private double _last = double.NaN;
-        // The first uids, packed (no reference to the flows' uid strings, which then die young): the first in fields,
-        // a list from the second on.
-        private PackedUid _firstUid;
-        private string? _firstText;
-        private PackedUidList? _uids;
+        // The first uids, packed (no reference to the flows' uid strings, which then die young).
+        private readonly UidList _uids = new();
 
         public int Window { get; private set; } = -1;
 
@@ -245,9 +242,7 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
             NextReportAt = 0;
             _next = 0;
             _last = double.NaN;
-            _firstUid = default;
-            _firstText = null;
-            _uids?.Clear();
+            _uids.Clear();
         }
 
         /// <summary>Adds a connection start; false (and nothing counted) when it is older than the last one.</summary>
@@ -280,29 +275,12 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
         /// <summary>Remembers a flow uid (at most <see cref="Evidence.MaxUids"/>, the first ones).</summary>
         public void AddUid(string uid)
         {
-            if (uid.Length == 0) return;
-            string? text = PackedUid.TryPack(uid, out var packed) ? null : uid;
-            if (_uids is null || _uids.Count == 0)
-            {
-                if (_firstText is null && _firstUid.IsEmpty)
-                {
-                    _firstUid = packed;
-                    _firstText = text;
-                    return;
-                }
-
-                (_uids ??= new PackedUidList()).Add(_firstUid, _firstText);
-                _firstUid = default;
-                _firstText = null;
-            }
-
             // The list drops its oldest past the cap; the first ones are kept here, so nothing is added once full.
-            if (_uids.Count < Evidence.MaxUids) _uids.Add(packed, text);
+            if (_uids.Count < Evidence.MaxUids) _uids.Add(uid);
         }
 
         /// <summary>The uids for an evidence.</summary>
-        public IReadOnlyList<string> UidSnapshot() =>
-            _uids is { Count: > 0 } ? _uids.Snapshot() : _firstText is not null ? [_firstText] : _firstUid.IsEmpty ? [] : [_firstUid.ToString()];
+        public IReadOnlyList<string> UidSnapshot() => _uids.Snapshot();
 
         /// <summary>
         /// The gaps in the ring, in ascending order. The sorted copy is made (one sort) the first time it is asked for,

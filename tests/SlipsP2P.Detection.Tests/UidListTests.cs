@@ -4,18 +4,19 @@ using SlipsP2P.Detection.Profiling;
 
 namespace SlipsP2P.Detection.Tests;
 
-public class PackedUidListTests
+public class UidListTests
 {
     [Theory]
     [InlineData(1, 3)]
     [InlineData(2, 64)]
     [InlineData(3, 65)]
     [InlineData(4, 500)]
-    public void Snapshot_MixedUids_SameAsUidList(int seed, int count)
+    public void Snapshot_MixedUids_TheMostRecentNonEmptyInOrder(int seed, int count)
     {
         var random = new Random(seed);
-        var packed = new PackedUidList();
-        var expected = new UidList();
+        var list = new UidList();
+        var prepacked = new UidList();
+        var expected = new List<string>();
         for (int i = 0; i < count; i++)
         {
             string uid = random.Next(10) switch
@@ -25,26 +26,34 @@ public class PackedUidListTests
                 2 => "Cx" + new string('z', 30) + i,
                 _ => "C" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "aB9",
             };
+            list.Add(uid);
             bool packs = PackedUid.TryPack(uid, out var p);
-            packed.Add(p, packs ? null : uid);
-            expected.Add(uid);
-            Assert.Equal(expected.Count, packed.Count);
+            prepacked.Add(packs ? null : uid, p);
+            if (uid.Length > 0) expected.Add(uid);
+            var want = expected.Count > Evidence.MaxUids ? expected[^Evidence.MaxUids..] : expected;
+            Assert.Equal(want.Count, list.Count);
+            Assert.Equal(want, list.Snapshot());
+            Assert.Equal(want, prepacked.Snapshot());
         }
-
-        Assert.Equal(expected.Snapshot(), packed.Snapshot());
     }
 
-    [Fact]
-    public void Clear_AfterWrapping_StartsAgain()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(100)]
+    public void Clear_AfterAnyNumberOfUids_StartsAgain(int before)
     {
-        var list = new PackedUidList();
-        for (int i = 0; i < 100; i++) list.Add(default, "u-" + i);
+        var list = new UidList();
+        for (int i = 0; i < before; i++) list.Add("u-" + i);
         list.Clear();
+        Assert.Equal(0, list.Count);
         Assert.Empty(list.Snapshot());
-        Assert.True(PackedUid.TryPack("Cabc", out var p));
-        list.Add(p, null);
-        list.Add(default, "u+1");
-        Assert.Equal(["Cabc", "u+1"], list.Snapshot());
+        list.Add("Cabc");
+        Assert.Equal(["Cabc"], list.Snapshot());
+        list.Add("u+1");
+        list.Add("Cdef");
+        Assert.Equal(["Cabc", "u+1", "Cdef"], list.Snapshot());
     }
 
     [Theory]
