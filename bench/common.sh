@@ -23,3 +23,13 @@ bench_capture() {
     "${slips[@]}" tools gen-pcap --seed 1 --packets "$packets" -o "$pcap" > "$pcap.json"
   fi
 }
+
+# bench_conn PCAP CONN: makes the Zeek conn.log of the capture (slips -D --write-flows, no detection) unless it is
+# already there.
+bench_conn() {
+  local pcap="$1" conn="$2"
+  if [ ! -s "$conn" ]; then
+    "${slips[@]}" -f "$pcap" -o "$conn.flows" -D --write-flows --no-progress >/dev/null
+    cp "$conn.flows/conn.log" "$conn"
+  fi
+}

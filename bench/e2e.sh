@@ -95,14 +95,11 @@ awk -v t="$tenth" -v p="$npk" '{r[$1]=$4} END { g = 100 * (r["slips"] / r["slips
   printf "memory: peak RSS %.0f MB on %d packets, %.0f MB on ~%d packets: %+.0f%% for 10x the traffic (target < +50%%)\n", r["slips-tenth"], t, r["slips"], p, g }' "$results"
 
 # Flow files made from the same capture: Zeek conn.log (by slips --write-flows) and an Argus binetflow (by argus + ra).
-conn="$work/conn.log"; binet="$work/flows.binetflow"
-if [ ! -f "$conn" ]; then
-  "${slips[@]}" -f "$pcap" -o "$work/flows" -D --write-flows --no-progress >/dev/null
-  cp "$work/flows/conn.log" "$conn"
-fi
+conn="$work/conn-$packets.log"; binet="$work/flows-$packets.binetflow"
+bench_conn "$pcap" "$conn"
 if [ ! -f "$binet" ]; then
-  argus -r "$pcap" -w "$work/flows.argus"
-  ra -r "$work/flows.argus" -n -u -c , -s stime dur proto saddr sport dir daddr dport state stos dtos pkts bytes sbytes > "$binet"
+  argus -r "$pcap" -w "$work/flows-$packets.argus"
+  ra -r "$work/flows-$packets.argus" -n -u -c , -s stime dur proto saddr sport dir daddr dport state stos dtos pkts bytes sbytes > "$binet"
 fi
 : > "$results"
 measure slips-zeek "${slips[@]}" -f "$conn" -o "$work/out-zeek" --no-progress

@@ -21,10 +21,7 @@ bench_build "$work/flow-length-bin"
 pcap="$work/bench-$packets.pcap"
 bench_capture "$packets" "$pcap"
 conn="$work/conn-$packets.log"
-if [ ! -s "$conn" ]; then
-  "${slips[@]}" -f "$pcap" -o "$work/flows-$packets" -D --write-flows --no-progress >/dev/null
-  cp "$work/flows-$packets/conn.log" "$conn"
-fi
+bench_conn "$pcap" "$conn"
 long="$work/conn-$packets-x$copies.log"
 if [ ! -s "$long" ]; then
   files=(); for ((i = 0; i < copies; i++)); do files+=("$conn"); done
