@@ -54,10 +54,7 @@ public sealed class LabNetnsTests
             Assert.True(down.ExitCode == 0, down.Stderr);
         }
 
-        // No namespace of this lab: names that start with the prefix (another test's lab, say "bt54ba-srv", may
-        // contain it further in).
-        string[] listed = Run("ip", "netns list").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.DoesNotContain(listed, n => n.StartsWith(prefix + "-", StringComparison.Ordinal));
+        AssertNoLabNamespaces(prefix);
         AssertHostUntouched(prefix);
     }
 
@@ -74,7 +71,7 @@ public sealed class LabNetnsTests
 
         Assert.NotEqual(0, up.ExitCode);
         Assert.Contains($"bad lab prefix '{prefix}'", up.Stderr, StringComparison.Ordinal);
-        Assert.DoesNotContain(prefix + "-", Run("ip", "netns list").Stdout, StringComparison.Ordinal);
+        AssertNoLabNamespaces(prefix);
     }
 
     [Fact]
@@ -90,8 +87,18 @@ public sealed class LabNetnsTests
 
         Assert.NotEqual(0, run.ExitCode);
         Assert.Contains(file, run.Stderr, StringComparison.Ordinal);
-        Assert.DoesNotContain(prefix + "-", Run("ip", "netns list").Stdout, StringComparison.Ordinal);
+        AssertNoLabNamespaces(prefix);
         Directory.Delete(dir, recursive: true);
+    }
+
+    /// <summary>
+    /// No namespace of the lab <paramref name="prefix"/>: no name that starts with "prefix-". A substring test is
+    /// wrong here, as another test's lab running at the same time (say "btd6fa-rt") contains "a-" further in.
+    /// </summary>
+    private static void AssertNoLabNamespaces(string prefix)
+    {
+        string[] listed = Run("ip", "netns list").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.DoesNotContain(listed, n => n.StartsWith(prefix + "-", StringComparison.Ordinal));
     }
 
     /// <summary>None of the lab's interfaces or addresses appear in the host's namespace.</summary>
