@@ -17,6 +17,9 @@ missing=()
 for cmd in "${!need[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("${need[$cmd]}")
 done
+# A C toolchain to link ./slips' native build (Native AOT: clang or gcc, with binutils); without one the launcher
+# builds the composite ReadyToRun instead, and the native build would go untested.
+command -v clang >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1 || missing+=(gcc)
 # Libraries (no command to look for): libpcap for live capture (slips -i).
 ldconfig -p 2>/dev/null | grep -q 'libpcap\.so\.0\.8' || missing+=(libpcap0.8)
 if [ "${#missing[@]}" -gt 0 ]; then

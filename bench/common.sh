@@ -3,15 +3,16 @@
 # bench_build DIR: copies the Release build into DIR and sets the slips command array to run that copy. The ./slips
 # launcher rebuilds whenever a source file is newer than its build, and a rebuild inside a timed run (someone saving a
 # file) once showed up as "30 s of CPU on the Zeek path". SLIPS_BIN=DIR times an already published build instead,
-# published as ./slips does it: dotnet publish src/SlipsP2P.Cli -c Release -r linux-x64 --self-contained true
-# -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true -o DIR (framework-dependent ReadyToRun, `--self-contained
-# false` without the composite flag, costs 15-20% more CPU; without ReadyToRun the JIT adds about 8% more).
+# published as ./slips does it: the native build, dotnet publish src/SlipsP2P.Cli -c Release -r linux-x64
+# -p:PublishAot=true -o DIR, or the composite ReadyToRun one, --self-contained true
+# -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true (16-30% slower than native on the e2e inputs;
+# framework-dependent ReadyToRun costs 15-20% more CPU than the composite, and without ReadyToRun the JIT adds about 8%).
 bench_build() {
   local dest="$1" from="${SLIPS_BIN:-}"
   if [ -z "$from" ]; then "$home/slips" --help >/dev/null; from="$home/.slips-build"; fi
   rm -rf "$dest"; cp -r "$from" "$dest"
   export SLIPS_HOME="$home"
-  slips=(dotnet "$dest/slips.dll")
+  if [ -f "$dest/slips.dll" ]; then slips=(dotnet "$dest/slips.dll"); else slips=("$dest/slips"); fi
 }
 
 # bench_capture PACKETS PCAP: makes the generated capture (deterministic from the seed) unless it and its summary

@@ -12,6 +12,12 @@ internal static class ExitCodes
     /// <summary>Bad command line or configuration.</summary>
     public const int UsageError = 2;
 
+    /// <summary>
+    /// This build cannot do what was asked (sysexits' EX_UNAVAILABLE, as the launcher's "no .NET SDK"): training with
+    /// ML.NET in a native (ahead-of-time compiled) build.
+    /// </summary>
+    public const int Unavailable = 69;
+
     /// <summary>Stopped by Ctrl-C or SIGTERM before the end of a file: what was read was analysed and written (128 + SIGINT).</summary>
     public const int Interrupted = 130;
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using SlipsP2P.Core;
 using SlipsP2P.Detection.Detectors.FlowMl;
 using SlipsP2P.Detection.Ml;
@@ -53,6 +54,15 @@ internal static class MlCommand
                               TextWriter stdout, TextWriter stderr)
     {
         const string me = "slips ml train";
+        if (!RuntimeFeature.IsDynamicCodeSupported)
+        {
+            // ML.NET builds its data views with Reflection.Emit, which a native build does not have (its trainer failed
+            // there on a trimmed schema). Scoring and `ml evaluate` are ML.NET-free and run in any build.
+            stderr.WriteLine($"{me}: this slips is a native (ahead-of-time compiled) build, and ML.NET's trainer needs the JIT; "
+                + "run it through the ./slips launcher, which trains on a JIT build of the same sources");
+            return ExitCodes.Unavailable;
+        }
+
         if (!(trainFraction > 0 && trainFraction < 1) || !(threshold > 0 && threshold < 1))
         {
             stderr.WriteLine($"{me}: --train-fraction and --threshold must be between 0 and 1");
