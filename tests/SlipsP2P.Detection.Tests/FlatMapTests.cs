@@ -16,14 +16,35 @@ public class FlatMapTests
         public bool Equal(in ulong a, in ulong b) => a == b;
     }
 
+    /// <summary>
+    /// Keys whose hashes are among the highest: their home is the last slot at every capacity, so that their runs wrap
+    /// around to the front of the table, and a resize meets them at both ends of the old one.
+    /// </summary>
+    private readonly struct WrappingKey : IFlatKey<ulong>
+    {
+        public ulong Hash(in ulong key) => ulong.MaxValue - ((key % 5) * 3) - (key % 2);
+
+        public bool Equal(in ulong a, in ulong b) => a == b;
+    }
+
     [Theory]
     [InlineData(1, 200, 20_000)]
     [InlineData(2, 5_000, 60_000)]
     [InlineData(3, 40, 10_000)]
-    public void RandomOperations_CollidingHashes_MatchDictionary(int seed, int keySpace, int steps)
+    public void RandomOperations_CollidingHashes_MatchDictionary(int seed, int keySpace, int steps) =>
+        RandomOperations<CollidingKey>(seed, keySpace, steps);
+
+    [Theory]
+    [InlineData(4, 300, 20_000)]
+    [InlineData(5, 30, 5_000)]
+    public void RandomOperations_RunsWrappingAround_MatchDictionary(int seed, int keySpace, int steps) =>
+        RandomOperations<WrappingKey>(seed, keySpace, steps);
+
+    private static void RandomOperations<TOps>(int seed, int keySpace, int steps)
+        where TOps : struct, IFlatKey<ulong>
     {
         var random = new Random(seed);
-        var map = new FlatMap<ulong, long, CollidingKey>();
+        var map = new FlatMap<ulong, long, TOps>();
         var model = new Dictionary<ulong, long>();
         for (int step = 0; step < steps; step++)
         {
@@ -124,10 +145,12 @@ public class FlatMapTests
 
     [Theory]
     [InlineData(1, 0UL)]
-    [InlineData(2, 0xFFFF_FFFF_0000_0000UL)]
+    [InlineData(2, 0xABCD_0123_0000_0000UL)]
+    [InlineData(3, 0xFFFF_FFFF_0000_0000UL)]
     public void HashSet64_RandomKeys_MatchHashSet(int seed, ulong highBits)
     {
-        // With highBits set only the high half varies for some keys: they all share their low bits, hence their slot.
+        // Keys are hashes (their high bits pick the slot): well-mixed ones, and 64 that share highBits, hence their home
+        // slot at every capacity (with all ones, at the end of the table, so that their run wraps around).
         var random = new Random(seed);
         var set = new HashSet64();
         var model = new HashSet<ulong>();
@@ -136,8 +159,8 @@ public class FlatMapTests
             ulong key = random.Next(4) switch
             {
                 0 => 0,
-                1 => ((ulong)random.Next(64) << 32) & highBits,
-                _ => (ulong)random.NextInt64(1, 30_000),
+                1 => highBits | (uint)random.Next(64),
+                _ => FlatHash.Mix((ulong)random.NextInt64(1, 30_000)),
             };
             if (random.Next(3) == 0) Assert.Equal(model.Contains(key), set.Contains(key));
             else Assert.Equal(model.Add(key), set.Add(key));

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace SlipsP2P.Detection.Collections;
@@ -6,7 +7,8 @@ namespace SlipsP2P.Detection.Collections;
 /// A set of 64-bit key hashes (<see cref="Profiling.KeyHash"/>): open addressing over one <c>ulong</c> array in which 0
 /// marks an empty slot (the key 0 is held in a flag), linear probing, power-of-two slots at most three quarters full.
 /// 8 bytes a slot where <see cref="HashSet{T}"/> of <c>ulong</c> takes 20 an entry and
-/// <see cref="FlatMap{TKey, TValue, TOps}"/> 17 a slot. The keys must be hashes: their low bits pick the slot as they are.
+/// <see cref="FlatMap{TKey, TValue, TOps}"/> 17 a slot. The keys must be hashes: their high bits pick the slot as they are,
+/// so that the slots are in key order and a resize runs front to back (see <see cref="FlatMap{TKey, TValue, TOps}"/>).
 /// No removal (the sets that use it are dropped a generation at a time).
 /// </summary>
 internal sealed class HashSet64
@@ -15,6 +17,7 @@ internal sealed class HashSet64
 
     private ulong[] _slots = [];
     private int _mask = -1;
+    private int _shift;
     private int _count;
     private int _growAt;
     private bool _hasZero;
@@ -38,7 +41,7 @@ internal sealed class HashSet64
         if (_count >= _growAt) Resize(_slots.Length == 0 ? MinCapacity : _slots.Length * 2);
         ulong[] slots = _slots;
         int mask = _mask;
-        int i = (int)key & mask;
+        int i = (int)(key >> _shift);
         while (true)
         {
             ulong k = slots[i];
@@ -59,7 +62,7 @@ internal sealed class HashSet64
         if (_count == 0) return false;
         ulong[] slots = _slots;
         int mask = _mask;
-        int i = (int)key & mask;
+        int i = (int)(key >> _shift);
         while (true)
         {
             ulong k = slots[i];
@@ -84,16 +87,23 @@ internal sealed class HashSet64
         ulong[] old = _slots;
         var slots = new ulong[capacity];
         int mask = capacity - 1;
-        foreach (ulong key in old)
+        int shift = 64 - BitOperations.Log2((uint)capacity);
+        // From an empty slot on, so that no run is split at the end of the old table (as FlatMap.Resize).
+        int start = Array.IndexOf(old, 0UL);
+        if (start < 0) start = 0;
+        int oldMask = old.Length - 1;
+        for (int n = 0; n < old.Length; n++)
         {
+            ulong key = old[(start + n) & oldMask];
             if (key == 0) continue;
-            int i = (int)key & mask;
+            int i = (int)(key >> shift);
             while (slots[i] != 0) i = (i + 1) & mask;
             slots[i] = key;
         }
 
         _slots = slots;
         _mask = mask;
+        _shift = shift;
         _growAt = capacity - (capacity >> 2);
     }
 }

@@ -193,9 +193,12 @@ public sealed class HostBaseline(IpAddr address, double firstSeen)
     private const int MaxNames = 2048;
     private const int MaxJa3 = 256;
 
-    private readonly HashSet<string> _serverNames = new(StringComparer.OrdinalIgnoreCase);
-    private readonly HashSet<string> _ja3 = new(StringComparer.OrdinalIgnoreCase);
-    private readonly List<HttpsAnomaly> _anomalies = new();
+    // Made at the first name, fingerprint or anomaly: a host seen only in conn records (a conn.log, a capture's plain
+    // HTTPS flows) never needs them, and three collections per host were 3% of the detection thread's samples on a
+    // 249k-line conn.log, mostly the collections they triggered (issue 5).
+    private HashSet<string>? _serverNames;
+    private HashSet<string>? _ja3;
+    private List<HttpsAnomaly>? _anomalies;
 
     // The last name and fingerprint offered: a host's TLS records mostly repeat them, and a repeat is never new (the
     // sets only grow), so it is answered without hashing the text again.
@@ -229,11 +232,11 @@ public sealed class HostBaseline(IpAddr address, double firstSeen)
 
     public long HourBytes { get; set; }
 
-    public IReadOnlyCollection<string> ServerNames => _serverNames;
+    public IReadOnlyCollection<string> ServerNames => (IReadOnlyCollection<string>?)_serverNames ?? [];
 
-    public IReadOnlyCollection<string> Ja3 => _ja3;
+    public IReadOnlyCollection<string> Ja3 => (IReadOnlyCollection<string>?)_ja3 ?? [];
 
-    public IReadOnlyList<HttpsAnomaly> Anomalies => _anomalies;
+    public IReadOnlyList<HttpsAnomaly> Anomalies => (IReadOnlyList<HttpsAnomaly>?)_anomalies ?? [];
 
     /// <summary>True while the host's first baseline is still being fitted.</summary>
     public bool InTraining(double now, HttpsAnomalyOptions o)
@@ -246,6 +249,7 @@ public sealed class HostBaseline(IpAddr address, double firstSeen)
     {
         if (string.Equals(name, _lastServerName, StringComparison.OrdinalIgnoreCase)) return false;
         _lastServerName = name;
+        _serverNames ??= new(StringComparer.OrdinalIgnoreCase);
         return _serverNames.Count < MaxNames && _serverNames.Add(name);
     }
 
@@ -253,11 +257,13 @@ public sealed class HostBaseline(IpAddr address, double firstSeen)
     {
         if (string.Equals(ja3, _lastJa3, StringComparison.OrdinalIgnoreCase)) return false;
         _lastJa3 = ja3;
+        _ja3 ??= new(StringComparer.OrdinalIgnoreCase);
         return _ja3.Count < MaxJa3 && _ja3.Add(ja3);
     }
 
     internal void AddAnomaly(HttpsAnomaly a)
     {
+        _anomalies ??= new();
         if (_anomalies.Count < HttpsAnomalyDetector.MaxAnomaliesPerHost) _anomalies.Add(a);
     }
 }
