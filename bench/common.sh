@@ -12,7 +12,8 @@ bench_build() {
   if [ -z "$from" ]; then "$home/slips" --help >/dev/null; from="$home/.slips-build"; fi
   rm -rf "$dest"; cp -r "$from" "$dest"
   export SLIPS_HOME="$home"
-  if [ -f "$dest/slips.dll" ]; then slips=(dotnet "$dest/slips.dll"); else slips=("$dest/slips"); fi
+  if [ -f "$dest/slips.dll" ]; then slips=(dotnet "$dest/slips.dll"); bench_kind="ReadyToRun or JIT (dotnet slips.dll)"
+  else slips=("$dest/slips"); bench_kind="native (Native AOT)"; fi
 }
 
 # bench_capture PACKETS PCAP: makes the generated capture (deterministic from the seed) unless it and its summary

@@ -78,11 +78,11 @@ PY
 then correct=1; else correct=0; fi
 
 echo
-echo "Capture: $npk packets, $flows flows ($(du -h "$pcap" | cut -f1)), $(nproc) cores, $(uname -m), $(date -u +%Y-%m-%d)"
-printf '| tool | wall s | CPU s | packets/s (wall) | flows/s (wall) | peak RSS MB |\n|---|---|---|---|---|---|\n'
+echo "Capture: $npk packets, $flows flows ($(du -h "$pcap" | cut -f1)), $(nproc) cores, $(uname -m), $(date -u +%Y-%m-%d); slips build: $bench_kind"
+printf '| tool | wall s | CPU s | packets/s (wall) | packets per CPU s | flows/s (wall) | peak RSS MB |\n|---|---|---|---|---|---|---|\n'
 while read -r name wall cpu rss; do
   awk -v n="$name" -v w="$wall" -v c="$cpu" -v r="$rss" -v p="$npk" -v f="$flows" \
-    'BEGIN { fl = (n=="slips") ? sprintf("%.0f", f/w) : "-"; printf "| %s | %.2f | %.2f | %.0f | %s | %.0f |\n", n, w, c, p/w, fl, r }'
+    'BEGIN { fl = (n=="slips") ? sprintf("%.0f", f/w) : "-"; printf "| %s | %.2f | %.2f | %.0f | %.0f | %s | %.0f |\n", n, w, c, p/w, p/c, fl, r }'
 done < "$results"
 awk '{w[$1]=$2} END { printf "\nslips vs argus: %.2fx faster; slips vs tcpdump read-only: %.2fx the time\n", w["argus"]/w["slips"], w["slips"]/w["tcpdump"] }' "$results"
 
