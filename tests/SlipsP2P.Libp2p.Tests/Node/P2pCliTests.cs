@@ -21,9 +21,9 @@ public sealed class P2pCliTests : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
-    private async Task<NodeProcess> StartAsync(string name, string arguments)
+    private async Task<NodeProcess> StartAsync(string name, string arguments, bool native = false)
     {
-        var p = await NodeProcess.StartP2pAsync(name, arguments, s_step);
+        var p = await NodeProcess.StartP2pAsync(name, arguments, s_step, native: native);
         _processes.Add(p);
         return p;
     }
@@ -32,15 +32,19 @@ public sealed class P2pCliTests : IAsyncLifetime
         => NodeProcess.Is(e, "message") && NodeProcess.Str(e, "from") == author && NodeProcess.Str(e, "topic") == "chat"
            && Encoding.UTF8.GetString(Convert.FromBase64String(NodeProcess.Str(e, "data"))) == text;
 
-    [Fact]
-    public async Task P2p_TwoProcessesOnLoopback_ExchangeLinesBothWaysIncludingEmpty()
+    /// <summary>With <paramref name="native"/>, both nodes are the native slips ./slips builds (Native AOT: Noise over
+    /// NSec and libsodium, yamux, gossipsub, the key file, signals, compiled ahead of time).</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task P2p_TwoProcessesOnLoopback_ExchangeLinesBothWaysIncludingEmpty(bool native)
     {
         // Arrange: a listens with a key file; b dials a.
         string key = Path.Combine(_dir, "a.key");
-        var a = await StartAsync("a", $"--topic chat --key {key}");
+        var a = await StartAsync("a", $"--topic chat --key {key}", native);
         Assert.EndsWith("/p2p/" + a.PeerId, a.Addresses[0], StringComparison.Ordinal);
         if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
-        var b = await StartAsync("b", $"--topic chat --dial {a.Addresses[0]}");
+        var b = await StartAsync("b", $"--topic chat --dial {a.Addresses[0]}", native);
         await a.WaitForAsync(e => NodeProcess.Is(e, "connected") && NodeProcess.Str(e, "peerId") == b.PeerId, s_step);
         await a.WaitForAsync(e => NodeProcess.Is(e, "subscribed") && NodeProcess.Str(e, "peerId") == b.PeerId && NodeProcess.Str(e, "topic") == "chat", s_step);
         await b.WaitForAsync(e => NodeProcess.Is(e, "subscribed") && NodeProcess.Str(e, "peerId") == a.PeerId && NodeProcess.Str(e, "topic") == "chat", s_step);
@@ -64,7 +68,7 @@ public sealed class P2pCliTests : IAsyncLifetime
         // SIGTERM stops a cleanly too, and its key file gives the same identity next time.
         a.Signal(15);
         Assert.Equal(0, await a.WaitForExitAsync(s_step));
-        var again = await StartAsync("a2", $"--key {key}");
+        var again = await StartAsync("a2", $"--key {key}", native);
         Assert.Equal(a.PeerId, again.PeerId);
     }
 
