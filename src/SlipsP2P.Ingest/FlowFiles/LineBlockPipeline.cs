@@ -17,12 +17,15 @@ namespace SlipsP2P.Ingest.FlowFiles;
 internal sealed class LineBlockPipeline : IDisposable
 {
     /// <summary>
-    /// Bytes read per block by default. Smaller than a megabyte on purpose: the records of the blocks in flight are alive
-    /// when a gen0 collection comes and get promoted; with 1 MiB blocks (about 22,000 conn records in flight for two
-    /// workers) the workers spent about twice the serial parse's CPU, with 256 KiB about 1.3 times (perf cpu-clock
-    /// samples of 6 parses of a 249k-line conn.log: serial 2,321; 1 MiB 4,486-4,688; 256 KiB 2,789-3,194).
+    /// Bytes read per block by default. Small on purpose: the records of the blocks in flight are alive when a gen0
+    /// collection comes and get promoted; with 1 MiB blocks (about 22,000 conn records in flight for two workers) the
+    /// workers spent about twice the serial parse's CPU, with 256 KiB about 1.3 times (perf cpu-clock samples of 6 parses
+    /// of a 249k-line conn.log: serial 2,321; 1 MiB 4,486-4,688; 256 KiB 2,789-3,194). 128 KiB against 256 KiB (native
+    /// builds, alternating runs): the 261k-line binetflow 0.27 -> 0.26 s (9 runs), the 249k-line conn.log 0.39 -> 0.37 s
+    /// (7 runs), a 2M-line conn.log 3.49 -> 3.32 s (3 runs); 64 KiB was no better on the binetflow (0.27 s) and 3.21 s on
+    /// the long log.
     /// </summary>
-    public const int DefaultBlockSize = 256 * 1024;
+    public const int DefaultBlockSize = 128 * 1024;
 
     private readonly Stream _stream;
     private readonly IngestStats _stats;
