@@ -81,30 +81,11 @@ internal static class CliRunner
     /// <summary>For one analysis; a rebuild by the launcher (sources changed meanwhile) fits in it too.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(10);
 
-    /// <summary>For the first call, which builds the CLI in Release: minutes on a busy 2-core machine.</summary>
-    private static readonly TimeSpan s_buildTimeout = TimeSpan.FromMinutes(25);
-
-    /// <summary>The launcher's first-use build, paid once per test run and not out of any one analysis' timeout.</summary>
-    private static readonly Lazy<(int ExitCode, string Output)> s_build = new(
-        () =>
-        {
-            var (exit, stdout, stderr) = Requires.Run(SlipsPath, "--help", s_buildTimeout);
-            return (exit, stdout + stderr);
-        },
-        LazyThreadSafetyMode.ExecutionAndPublication);
-
     /// <summary>The largest alerts.json this helper reads (a bound before reading, as for any input).</summary>
     private const long MaxAlertsJsonBytes = 64L * 1024 * 1024;
 
-    public static string SlipsPath
-    {
-        get
-        {
-            string path = Path.Combine(Requires.RepoRoot, "slips");
-            if (!File.Exists(path)) Requires.Missing("the ./slips launcher is not in the repository root yet: " + path);
-            return path;
-        }
-    }
+    /// <summary>The ./slips launcher (<see cref="Launcher.SlipsPath"/>).</summary>
+    public static string SlipsPath => Launcher.SlipsPath;
 
     /// <summary>A fresh, empty directory under the system temp folder for one test's output.</summary>
     public static string NewTempDirectory(string tag)
@@ -129,12 +110,8 @@ internal static class CliRunner
         return new CliResult { ExitCode = exit, Stdout = stdout, Stderr = stderr, OutputDirectory = outputDirectory, Records = records };
     }
 
-    /// <summary>Builds the CLI through the launcher unless it is built already; a build failure fails the test with its output.</summary>
-    public static void EnsureBuilt()
-    {
-        var (exit, output) = s_build.Value;
-        Assert.True(exit == 0, $"./slips --help exited {exit} (the launcher builds the CLI on first use):\n{output}");
-    }
+    /// <summary>Builds the CLI through the launcher unless it is built already (<see cref="Launcher.EnsureBuilt"/>).</summary>
+    public static void EnsureBuilt() => Launcher.EnsureBuilt();
 
     /// <summary>Parses alerts.json (one IDMEFv2 JSON object per line); a malformed line fails the test, naming the line.</summary>
     public static List<AlertRecord> ReadAlertsJson(string path)

@@ -12,20 +12,18 @@ public sealed class LauncherTests
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromMinutes(5);
 
-    private static string Build => Path.Combine(Requires.RepoRoot, ".slips-build");
-
     [Fact]
     public void FirstUse_LinuxX64WithACompiler_BuildsNative()
     {
         RequireNativeHost();
-        CliRunner.EnsureBuilt();
+        Launcher.EnsureBuilt();
 
-        Assert.True(File.Exists(Path.Combine(Build, ".native")), "the launcher fell back from the native build; see its first output");
-        Assert.False(File.Exists(Path.Combine(Build, "slips.dll")), "a native build has no slips.dll beside it");
+        Assert.True(File.Exists(Path.Combine(Launcher.BuildDirectory, ".native")), "the launcher fell back from the native build; see its first output");
+        Assert.False(File.Exists(Path.Combine(Launcher.BuildDirectory, "slips.dll")), "a native build has no slips.dll beside it");
         byte[] head = new byte[4];
-        using (var f = File.OpenRead(Path.Combine(Build, "slips"))) f.ReadExactly(head);
+        using (var f = File.OpenRead(Path.Combine(Launcher.BuildDirectory, "slips"))) f.ReadExactly(head);
         Assert.Equal(new byte[] { 0x7f, (byte)'E', (byte)'L', (byte)'F' }, head);
-        var (code, stdout, stderr) = Requires.Run(CliRunner.SlipsPath, "--version", s_timeout);
+        var (code, stdout, stderr) = Requires.Run(Launcher.SlipsPath, "--version", s_timeout);
         Assert.True(code == 0, stderr);
         Assert.Matches(@"^\d+\.\d+\.\d+", stdout);
     }
@@ -34,12 +32,12 @@ public sealed class LauncherTests
     public void NativeBinary_MlTrain_RefusesNamingTheLauncher()
     {
         RequireNativeHost();
-        CliRunner.EnsureBuilt();
+        string native = Launcher.NativeBinary();
         string labels = Requires.Dataset("test18-malicious-ctu-sme-11-win/zeek-labeled/conn.log.labeled");
         string dir = CliRunner.NewTempDirectory("native-ml");
         string model = Path.Combine(dir, "m.json");
 
-        var (code, _, stderr) = Requires.Run(Path.Combine(Build, "slips"), CliRunner.JoinArguments(["ml", "train", "--labels", labels, "-o", model]), s_timeout);
+        var (code, _, stderr) = Requires.Run(native, CliRunner.JoinArguments(["ml", "train", "--labels", labels, "-o", model]), s_timeout);
 
         Assert.Equal(69, code);
         Assert.Contains("slips ml train: this slips is a native (ahead-of-time compiled) build", stderr, StringComparison.Ordinal);

@@ -22,10 +22,11 @@ internal interface IFlatKey<TKey>
 /// An open-addressing hash map (linear probing, a one-byte tag per slot, backward-shift deletion, power-of-two
 /// capacity) for the detectors' per-flow tables. A key's home slot is the top bits of its hash, so the slots are in
 /// hash order: a resize reads the old table and writes the new one front to back, where low-bit homes scattered every
-/// entry to a random slot (a cache miss and often a page fault each; issue 5: 6% of slips -f on a 249k-line conn.log). It replaces <see cref="Dictionary{TKey, TValue}"/> where a table is
-/// probed for every flow: the BCL dictionary keeps a bucket array and a next link per entry, divides by a prime per
-/// probe, and its code for a detection key type cannot be compiled ahead of time (a 250k-line conn.log ran its probes
-/// and resizes at tier 0 for a good part of the run). Not thread-safe; enumeration order is unspecified.
+/// entry to a random slot (a cache miss and often a page fault each; issue 5: 6% of slips -f on a 249k-line conn.log).
+/// It replaces <see cref="Dictionary{TKey, TValue}"/> where a table is probed for every flow: the BCL dictionary keeps a
+/// bucket array and a next link per entry, divides by a prime per probe, and its code for a detection key type cannot be
+/// compiled ahead of time (a 250k-line conn.log ran its probes and resizes at tier 0 for a good part of the run). Not
+/// thread-safe; enumeration order is unspecified.
 /// </summary>
 internal sealed class FlatMap<TKey, TValue, TOps>
     where TKey : struct
