@@ -323,10 +323,16 @@ public sealed partial class Libp2pNode : IAsyncDisposable
         PeerState state;
         lock (_sync)
         {
-            first = !_peers.TryGetValue(peer, out var existing) || existing.Connections.Count == 0;
-            state = existing ?? new PeerState();
-            _peers[peer] = state;
-            state.Connections.Add(connection);
+            if (!_peers.TryGetValue(peer, out state!))
+            {
+                state = new PeerState();
+                _peers[peer] = state;
+            }
+
+            // An inbound pubsub stream may have registered this connection already (see HandlePubsubInboundAsync).
+            if (!state.Connections.Contains(connection)) state.Connections.Add(connection);
+            first = !state.Announced;
+            state.Announced = true;
         }
 
         PeerStore?.MarkSeen(peer);
@@ -347,7 +353,7 @@ public sealed partial class Libp2pNode : IAsyncDisposable
             state.Connections.Remove(connection);
             last = state.Connections.Count == 0;
             if (last) _peers.Remove(peer);
-            else if (state.PubsubConnection is null || ReferenceEquals(state.PubsubConnection, connection))
+            else if (state.Announced && (state.PubsubConnection is null || ReferenceEquals(state.PubsubConnection, connection)))
             {
                 // Our pubsub stream lived on that connection, or never got set up (the host closed a duplicate
                 // connection under it): open it on the connection the host keeps.
@@ -359,7 +365,7 @@ public sealed partial class Libp2pNode : IAsyncDisposable
         {
             state.Ready.TrySetResult();
             _sender.Detach(peer);
-            Raise(PeerDisconnected, peer);
+            if (state.Announced) Raise(PeerDisconnected, peer);
         }
         else if (other is not null && Volatile.Read(ref _state) == 1)
         {
@@ -469,6 +475,12 @@ public sealed partial class Libp2pNode : IAsyncDisposable
                 state = new PeerState();
                 _peers[peer] = state;
             }
+
+            // The host starts a session before it raises ConnectionOpened, so this stream's connection may not be
+            // counted yet. Count it now: otherwise another connection to the peer closing in between looked like the
+            // last one, the peer was detached from the router, and the greeting this stream carries (the peer's
+            // subscriptions, sent once) was dropped as coming from an unknown peer.
+            if (!stream.Connection.IsClosed && !state.Connections.Contains(stream.Connection)) state.Connections.Add(stream.Connection);
         }
 
         try
@@ -712,6 +724,9 @@ public sealed partial class Libp2pNode : IAsyncDisposable
         public List<Libp2pConnection> Connections { get; } = [];
 
         public Libp2pConnection? PubsubConnection { get; set; }
+
+        /// <summary>Set once PeerConnected was raised and the outbound pubsub stream set up for this state.</summary>
+        public bool Announced { get; set; }
 
         public TaskCompletionSource Ready { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
