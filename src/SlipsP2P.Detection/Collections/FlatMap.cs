@@ -216,6 +216,8 @@ internal sealed class FlatMap<TKey, TValue, TOps>
         Entry[] oldEntries = _entries;
         var tags = new byte[capacity];
         var entries = new Entry[capacity];
+        Prefault.Pages(tags);
+        Prefault.Pages(entries);
         int mask = capacity - 1;
         int shift = 64 - BitOperations.Log2((uint)capacity);
         // From an empty slot on, so that no run is split at the end of the old table: the entries then come in nearly

@@ -86,6 +86,7 @@ internal sealed class HashSet64
     {
         ulong[] old = _slots;
         var slots = new ulong[capacity];
+        Prefault.Pages(slots);
         int mask = capacity - 1;
         int shift = 64 - BitOperations.Log2((uint)capacity);
         // From an empty slot on, so that no run is split at the end of the old table (as FlatMap.Resize).

@@ -265,7 +265,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
     {
         _live++;
         if (_freeSlots.Count > 0) return _freeSlots.Pop();
-        if (_usedSlots == _slots.Length) Array.Resize(ref _slots, _slots.Length * 2);
+        if (_usedSlots == _slots.Length) Prefault.Resize(ref _slots, _slots.Length * 2);
         return _usedSlots++;
     }
 
@@ -298,11 +298,11 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
             if (_usedNodes == _nodeSlot.Length)
             {
                 int size = _nodeSlot.Length * 2;
-                Array.Resize(ref _nodeSlot, size);
-                Array.Resize(ref _nodePrev, size);
-                Array.Resize(ref _nodeNext, size);
-                Array.Resize(ref _nodeSibling, size);
-                Array.Resize(ref _nodeAnswer, size);
+                Prefault.Resize(ref _nodeSlot, size);
+                Prefault.Resize(ref _nodePrev, size);
+                Prefault.Resize(ref _nodeNext, size);
+                Prefault.Resize(ref _nodeSibling, size);
+                Prefault.Resize(ref _nodeAnswer, size);
             }
 
             node = _usedNodes++;
