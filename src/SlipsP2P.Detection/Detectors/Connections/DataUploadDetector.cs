@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using SlipsP2P.Detection.Collections;
 using SlipsP2P.Detection.Detectors.FlowAlerts;
 using SlipsP2P.Detection.Profiling;
@@ -19,6 +20,11 @@ public sealed class DataUploadDetector : HeuristicDetector
     // IPv4 pairs under an 8-byte key (the general key takes 32; issue 5: 100,000 pairs on the 2M-packet generated
     // capture), each store capped as the general one.
     private readonly WindowedValues<ulong, State, PackedKey> _v4Pairs = new(200_000);
+
+    // The uid lists of the pairs with more than one uid (or one that does not pack), per window, each state pointing at
+    // its own by index: the states then hold no reference, so their arrays (100,000 pairs) are 32 bytes an entry instead
+    // of 40 and are not scanned by every collection of the young generation (issue 5).
+    private readonly Dictionary<int, List<UidList>> _lists = new();
 
     public override string Name => "data_upload";
 
@@ -41,17 +47,50 @@ public sealed class DataUploadDetector : HeuristicDetector
             : ref _store.GetOrAdd(ctx.TimeWindow, (flow.Source, flow.Destination), out _);
         if (Unsafe.IsNullRef(ref state) || state.Reported) return;
         state.Bytes += flow.SourceBytes;
-        state.AddUid(flow.Uid);
+        AddUid(ref state, flow.Uid, ctx.TimeWindow);
         if (state.Bytes < opts.DataUploadMegabytes * MegaByte) return;
         state.Reported = true;
-        Raise(flow, ctx, state.Bytes, state.Uids(), "in one time window");
+        Raise(flow, ctx, state.Bytes, Uids(in state, ctx.TimeWindow), "in one time window");
     }
 
     public override void EvictBefore(int window)
     {
         _store.EvictBefore(window);
         _v4Pairs.EvictBefore(window);
+        if (_lists.Count == 0) return;
+        foreach (int w in _lists.Keys)
+        {
+            if (w < window) _lists.Remove(w);
+        }
     }
+
+    private void AddUid(ref State state, string uid, int window)
+    {
+        if (string.IsNullOrEmpty(uid)) return;
+        if (state.HasList)
+        {
+            _lists[window][state.List].Add(uid);
+            return;
+        }
+
+        if (state.One.IsEmpty && PackedUid.TryPack(uid, out var packed))
+        {
+            state.One = packed;
+            return;
+        }
+
+        // The second uid, or one that does not pack: the pair's uids move to a list of their own.
+        var uids = new UidList();
+        if (!state.One.IsEmpty) uids.Add(null, state.One);
+        uids.Add(uid);
+        if (!_lists.TryGetValue(window, out var lists)) _lists[window] = lists = new List<UidList>();
+        state.List = lists.Count;
+        lists.Add(uids);
+    }
+
+    private IReadOnlyList<string> Uids(in State state, int window) =>
+        state.HasList ? _lists[window][state.List].Snapshot()
+        : state.One.IsEmpty ? Array.Empty<string>() : [state.One.ToString()];
 
     private static void Raise(FlowRecord flow, DetectionContext ctx, long bytes, IReadOnlyList<string> uids, string how)
     {
@@ -74,56 +113,57 @@ public sealed class DataUploadDetector : HeuristicDetector
         });
     }
 
-    /// <summary>One (source, destination) pair in one window, held in the store itself.</summary>
+    /// <summary>
+    /// One (source, destination) pair in one window, held in the store itself: the bytes sent, and its only uid packed or,
+    /// once it has a list (<see cref="HasList"/>), the list's index in the same 16 bytes.
+    /// </summary>
+    [StructLayout(LayoutKind.Explicit)]
     private struct State
     {
-        // Reported is the sign bit of the byte count: 8 bytes less per pair (issue 5).
-        private long _bytesAndReported;
+        private const long ReportedBit = long.MinValue;
+        private const long ListBit = 1L << 62;
+        private const long BytesMask = ListBit - 1;
+
+        [FieldOffset(0)]
+        private long _bytesAndFlags;
+
+        [FieldOffset(8)]
+        private PackedUid _one;
+
+        [FieldOffset(8)]
+        private int _list;
 
         public long Bytes
         {
-            readonly get => _bytesAndReported & long.MaxValue;
-            set => _bytesAndReported = (value & long.MaxValue) | (_bytesAndReported & long.MinValue);
+            readonly get => _bytesAndFlags & BytesMask;
+            set => _bytesAndFlags = (value & BytesMask) | (_bytesAndFlags & ~BytesMask);
         }
 
         public bool Reported
         {
-            readonly get => _bytesAndReported < 0;
-            set => _bytesAndReported = value ? _bytesAndReported | long.MinValue : _bytesAndReported & long.MaxValue;
+            readonly get => (_bytesAndFlags & ReportedBit) != 0;
+            set => _bytesAndFlags = value ? _bytesAndFlags | ReportedBit : _bytesAndFlags & ~ReportedBit;
         }
 
-        // The only uid so far packed (most pairs see one flow), or in _more when it does not pack; from the second
-        // uid on, _more is the list.
-        private PackedUid _one;
-        private object? _more;
+        public readonly bool HasList => (_bytesAndFlags & ListBit) != 0;
 
-        public void AddUid(string uid)
+        /// <summary>The only uid so far (empty when none, or when the uids are in a list).</summary>
+        public PackedUid One
         {
-            if (string.IsNullOrEmpty(uid)) return;
-            if (_more is UidList uids)
-            {
-                uids.Add(uid);
-                return;
-            }
-
-            if (_more is null && _one.IsEmpty)
-            {
-                if (!PackedUid.TryPack(uid, out _one)) _more = uid;
-                return;
-            }
-
-            uids = new UidList();
-            uids.Add(_more as string, _one);
-            uids.Add(uid);
-            _one = default;
-            _more = uids;
+            readonly get => HasList ? default : _one;
+            set => _one = value;
         }
 
-        public readonly IReadOnlyList<string> Uids() => _more switch
+        /// <summary>The index of the pair's uid list in its window's lists; setting it replaces the packed uid.</summary>
+        public int List
         {
-            UidList uids => uids.Snapshot(),
-            string one => [one],
-            _ => _one.IsEmpty ? Array.Empty<string>() : [_one.ToString()],
-        };
+            readonly get => _list;
+            set
+            {
+                _one = default;
+                _list = value;
+                _bytesAndFlags |= ListBit;
+            }
+        }
     }
 }
