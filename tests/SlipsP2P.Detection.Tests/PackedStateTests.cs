@@ -154,6 +154,35 @@ public sealed class PackedStateTests
         Assert.All(ev, e => Assert.Equal(uids[..3], e.Uids));
     }
 
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void DataUpload_PairsWithListsInWindowsEvictedBetween_EachKeepsItsOwnUids(string src, string dst, string uidFormat)
+    {
+        // Two pairs with uid lists in window 1, evicted by window 4 (60-second windows), then the pairs again there:
+        // each report names only its own window's uids.
+        var uids = Uids(uidFormat, 12);
+        var sink = new RecordingSink();
+        var options = new AnalysisOptions { TimeWindowWidth = 60 };
+        options.FlowAlerts.DataUploadMegabytes = 25;
+        var pipeline = new AnalysisPipeline(options, sink, [new DataUploadDetector()]);
+        const string other = "151.101.1.69";
+        pipeline.OnEvent(Flow(src, other, 443, 1, srcBytes: 10 * MB, uid: uids[0]));
+        pipeline.OnEvent(Flow(src, dst, 443, 2, srcBytes: 10 * MB, uid: uids[1]));
+        pipeline.OnEvent(Flow(src, other, 443, 3, srcBytes: 10 * MB, uid: uids[2]));
+        pipeline.OnEvent(Flow(src, dst, 443, 4, srcBytes: 10 * MB, uid: uids[3]));
+        pipeline.OnEvent(Flow(src, dst, 443, 5, srcBytes: 7 * MB, uid: uids[4]));
+        pipeline.OnEvent(Flow(src, dst, 443, 200, srcBytes: 10 * MB, uid: uids[5]));
+        pipeline.OnEvent(Flow(src, dst, 443, 201, srcBytes: 10 * MB, uid: uids[6]));
+        pipeline.OnEvent(Flow(src, dst, 443, 202, srcBytes: 7 * MB, uid: uids[7]));
+        pipeline.Finish();
+
+        var ev = sink.OfType(EvidenceTypes.DataUpload);
+        Assert.Equal(4, ev.Count);
+        Assert.All(ev.Take(2), e => Assert.Equal([uids[1], uids[3], uids[4]], e.Uids));
+        Assert.All(ev.Skip(2), e => Assert.Equal([uids[5], uids[6], uids[7]], e.Uids));
+        Assert.All(ev, e => Assert.Contains("27 MBs sent to", e.Description, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void DnsWithoutConnection_UidsThatPackOrNot_EveryUidInOrder()
     {
