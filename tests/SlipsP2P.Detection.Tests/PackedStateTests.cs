@@ -38,6 +38,14 @@ public sealed class PackedStateTests
     public void TryPack_OtherText_False(string uid) => Assert.False(PackedUid.TryPack(uid, out _));
 
     [Fact]
+    public void V4TupleKey_TwelveBytesAlignedToFour()
+    {
+        // 12 and 4: a table entry of the key and a 4-byte-aligned value then has no padding between them.
+        Assert.Equal(12, System.Runtime.CompilerServices.Unsafe.SizeOf<V4TupleKey>());
+        Assert.Equal(16, System.Runtime.CompilerServices.Unsafe.SizeOf<(V4TupleKey, int)>());
+    }
+
+    [Fact]
     public void TryPack_Empty_IsTheDefault()
     {
         Assert.True(PackedUid.TryPack("", out var packed));

@@ -1,10 +1,15 @@
+using System.Runtime.InteropServices;
 using SlipsP2P.Detection.Collections;
 
 namespace SlipsP2P.Detection.Profiling;
 
-/// <summary>A behavioural tuple between two IPv4 addresses in 16 bytes (the general tuple key takes 40).</summary>
+/// <summary>
+/// A behavioural tuple between two IPv4 addresses in 12 bytes (the general tuple key takes 40): packed to 4-byte
+/// alignment, so that a table entry pairing it with a value of 4-byte alignment has no padding after it.
+/// </summary>
 /// <param name="Addresses">Source address in the high 32 bits, destination in the low 32.</param>
 /// <param name="PortProtocol">Destination port in the high 16 bits, protocol in the low 16.</param>
+[StructLayout(LayoutKind.Sequential, Pack = 4)]
 internal readonly record struct V4TupleKey(ulong Addresses, uint PortProtocol);
 
 /// <summary>
