@@ -9,8 +9,44 @@ public abstract class NetEvent
     /// <summary>Start time, unix seconds with microsecond precision.</summary>
     public double Timestamp { get; set; }
 
+    // The uid as text, or null while it is only packed (made on first read). Most records' uids are only ever read
+    // packed, by detectors that keep them so (issue 5: a 249k-line conn.log made a 58-byte string per line for them).
+    private string? _uid = "";
+    private PackedUid _packedUid;
+
     /// <summary>The flow uid this record belongs to (Zeek's uid), or empty.</summary>
-    public string Uid { get; set; } = "";
+    public string Uid
+    {
+        get => _uid ??= _packedUid.ToString();
+        set
+        {
+            _uid = value ?? "";
+            _packedUid = default;
+        }
+    }
+
+    /// <summary>Sets the uid from its packed form; <see cref="Uid"/> makes the text only when read.</summary>
+    public void SetUid(PackedUid uid)
+    {
+        _packedUid = uid;
+        _uid = uid.IsEmpty ? "" : null;
+    }
+
+    /// <summary>
+    /// The uid packed, without making its text: true when the record's uid packs, as
+    /// <see cref="PackedUid.TryPack(ReadOnlySpan{char}, out PackedUid)"/> would (the empty uid packs to the empty value);
+    /// false when it does not, and then <see cref="Uid"/> is the text.
+    /// </summary>
+    public bool TryGetPackedUid(out PackedUid uid)
+    {
+        if (!_packedUid.IsEmpty)
+        {
+            uid = _packedUid;
+            return true;
+        }
+
+        return PackedUid.TryPack(_uid, out uid);
+    }
 
     /// <summary>Originator (client) address.</summary>
     public IpAddr Source { get; set; }

@@ -14,58 +14,12 @@ public sealed class PackedStateTests
 {
     private const long MB = 1024 * 1024;
 
-    [Theory]
-    [InlineData("C")]
-    [InlineData("0")]
-    [InlineData("CHhAvVGS1DHFjwGM9")]
-    [InlineData("C0aZ9zA8bY7cX6dW5e")]
-    [InlineData("18446744073709551615")]
-    [InlineData("zzzzzzzzzzzzzzzzzzzz")]
-    public void TryPack_UidCharacters_RoundTrips(string uid)
-    {
-        Assert.True(PackedUid.TryPack(uid, out var packed));
-        Assert.False(packed.IsEmpty);
-        Assert.Equal(uid, packed.ToString());
-    }
-
-    [Theory]
-    [InlineData("C0aZ9zA8bY7cX6dW5e123")] // 21 characters
-    [InlineData("uid-1")]
-    [InlineData("C_1")]
-    [InlineData("C 1")]
-    [InlineData("Cé")]
-    [InlineData("C\01")]
-    public void TryPack_OtherText_False(string uid) => Assert.False(PackedUid.TryPack(uid, out _));
-
     [Fact]
     public void V4TupleKey_TwelveBytesAlignedToFour()
     {
         // 12 and 4: a table entry of the key and a 4-byte-aligned value then has no padding between them.
         Assert.Equal(12, System.Runtime.CompilerServices.Unsafe.SizeOf<V4TupleKey>());
         Assert.Equal(16, System.Runtime.CompilerServices.Unsafe.SizeOf<(V4TupleKey, int)>());
-    }
-
-    [Fact]
-    public void TryPack_Empty_IsTheDefault()
-    {
-        Assert.True(PackedUid.TryPack("", out var packed));
-        Assert.True(packed.IsEmpty);
-        Assert.Equal(default, packed);
-        Assert.Equal("", default(PackedUid).ToString());
-    }
-
-    [Fact]
-    public void CodeTable_EqualsTheAlphabetsCodes() =>
-        Assert.Equal(PackedUid.CodesFromAlphabet(), PackedUid.Codes.ToArray());
-
-    [Fact]
-    public void TryPack_DifferentUids_DifferentValues()
-    {
-        Assert.True(PackedUid.TryPack("CAAAAAAAAAAAAAAAAA", out var a));
-        Assert.True(PackedUid.TryPack("CAAAAAAAAAAAAAAAAB", out var b));
-        Assert.True(PackedUid.TryPack("CAAAAAAAAAAAAAAAA", out var c));
-        Assert.NotEqual(a, b);
-        Assert.NotEqual(a, c);
     }
 
     [Fact]

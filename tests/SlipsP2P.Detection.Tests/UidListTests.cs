@@ -1,6 +1,5 @@
 using SlipsP2P.Detection.Detectors;
 using SlipsP2P.Detection.Detectors.Dns;
-using SlipsP2P.Detection.Profiling;
 
 namespace SlipsP2P.Detection.Tests;
 

@@ -379,6 +379,27 @@ public sealed class FlowTableTests
     }
 
     [Fact]
+    public void Flush_FlowsWithoutApplicationRecords_UidPackedWithFlowUidsText()
+    {
+        var sink = new PcapCollectingSink();
+        var t = new FlowTable(new AnalysisOptions(), sink);
+        t.SeedUids(7);
+        for (int i = 0; i < 20; i++)
+        {
+            var p = default(DecodedPacket);
+            PacketDecoder.Decode(LinkType.Raw, Ipv4(C, S, 17, Udp((ushort)(2000 + i), 7, [1])), ref p);
+            t.Process(ref p, i, i);
+        }
+
+        t.Flush();
+
+        Assert.Equal(20, sink.Flows.Count());
+        Assert.All(sink.Flows, f => Assert.True(f.TryGetPackedUid(out _)));
+        Assert.All(sink.Flows, f => Assert.Matches("^C[0-9A-Za-z]{17}$", f.Uid));
+        for (long n = 0; n < 1000; n++) Assert.Equal(FlowUid.Create(7, n), FlowUid.CreatePacked(7, n).ToString());
+    }
+
+    [Fact]
     public void Flush_ManyFlows_UidsDeterministicForSameSeed()
     {
         List<string> Run()

@@ -288,6 +288,31 @@ public sealed class ZeekReaderTests
     }
 
     [Fact]
+    public void Run_ConnUids_PackedWhenTheyPackAndEveryTextAsWritten()
+    {
+        using var tmp = new TempDir();
+        string path = tmp.File("conn.log",
+            "#separator \\x09\n#path\tconn\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n" +
+            "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\n" +
+            "10.0\tCHhAvVGS1DHFjwGM9\t10.0.0.1\t5353\t10.0.0.2\t80\ttcp\n" +
+            "11.0\tflow-17\t10.0.0.1\t5354\t10.0.0.2\t80\ttcp\n" +
+            "12.0\t-\t10.0.0.1\t5355\t10.0.0.2\t80\ttcp\n");
+        using var source = new ZeekLogSource(path);
+
+        var flows = CollectingSink.RunAll(source).Events.Cast<FlowRecord>().ToList();
+
+        Assert.Equal(3, flows.Count);
+        Assert.True(flows[0].TryGetPackedUid(out var packed));
+        Assert.Equal("CHhAvVGS1DHFjwGM9", packed.ToString());
+        Assert.Equal("CHhAvVGS1DHFjwGM9", flows[0].Uid);
+        Assert.False(flows[1].TryGetPackedUid(out _));
+        Assert.Equal("flow-17", flows[1].Uid);
+        Assert.True(flows[2].TryGetPackedUid(out var empty));
+        Assert.True(empty.IsEmpty);
+        Assert.Equal("", flows[2].Uid);
+    }
+
+    [Fact]
     public void Run_TsvEscapesAndEmptySets_Decoded()
     {
         using var tmp = new TempDir();

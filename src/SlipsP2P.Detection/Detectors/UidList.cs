@@ -1,5 +1,3 @@
-using SlipsP2P.Detection.Profiling;
-
 namespace SlipsP2P.Detection.Detectors;
 
 /// <summary>
@@ -30,6 +28,14 @@ public sealed class UidList
     {
         if (string.IsNullOrEmpty(uid)) return;
         Add(PackedUid.TryPack(uid, out var packed) ? null : uid, packed);
+    }
+
+    /// <summary>Adds <paramref name="record"/>'s uid, packed without making its text when it packs; an empty one is ignored.</summary>
+    public void AddUidOf(NetEvent record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (record.TryGetPackedUid(out var packed)) Add(null, packed);
+        else Add(record.Uid);
     }
 
     /// <summary>Adds a uid already packed, or as <paramref name="text"/> when it does not pack; empty uids are ignored.</summary>

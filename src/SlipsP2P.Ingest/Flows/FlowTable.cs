@@ -669,7 +669,8 @@ public sealed class FlowTable
         {
             // One uid string per flow: the application records and the flow record share it.
             var id = new FlowIdentity(f.Orig, f.OrigPort, f.Resp, f.RespPort, f.Protocol, f.Start, f.FirstPacket, f.Counter, _uidSeed);
-            record = BuildRecord(ref f, app.Uid(in id));
+            record = BuildRecord(ref f);
+            record.Uid = app.Uid(in id);
             record.Service = app.Service;
             AppRecordsEmitted += app.OnFinish(in id, record, _options.Detectors.SshSuccessfulBytes, _sink);
             app.Reset(AppKind.None); // drops what the flow held; the object waits for the next application flow
@@ -677,7 +678,9 @@ public sealed class FlowTable
         }
         else
         {
-            record = BuildRecord(ref f, FlowUid.Create(_uidSeed, f.Counter));
+            // No application record shares the uid: it stays packed until someone reads its text (issue 5).
+            record = BuildRecord(ref f);
+            record.SetUid(FlowUid.CreatePacked(_uidSeed, f.Counter));
         }
 
         _index.Remove(KeyOf(ref f), new SlotKeys(this));
@@ -690,7 +693,7 @@ public sealed class FlowTable
         _sink.OnEvent(record);
     }
 
-    private FlowRecord BuildRecord(ref FlowState f, string uid)
+    private FlowRecord BuildRecord(ref FlowState f)
     {
         ConnState state = ComputeState(ref f);
         bool established = f.Protocol == 6
@@ -700,7 +703,6 @@ public sealed class FlowTable
         return new FlowRecord
         {
             Timestamp = f.Start,
-            Uid = uid,
             Source = f.Orig,
             Destination = f.Resp,
             SourcePort = f.OrigPort,

@@ -47,7 +47,7 @@ public sealed class DataUploadDetector : HeuristicDetector
             : ref _store.GetOrAdd(ctx.TimeWindow, (flow.Source, flow.Destination), out _);
         if (Unsafe.IsNullRef(ref state) || state.Reported) return;
         state.Bytes += flow.SourceBytes;
-        AddUid(ref state, flow.Uid, ctx.TimeWindow);
+        AddUid(ref state, flow, ctx.TimeWindow);
         if (state.Bytes < opts.DataUploadMegabytes * MegaByte) return;
         state.Reported = true;
         Raise(flow, ctx, state.Bytes, Uids(in state, ctx.TimeWindow), "in one time window");
@@ -64,16 +64,17 @@ public sealed class DataUploadDetector : HeuristicDetector
         }
     }
 
-    private void AddUid(ref State state, string uid, int window)
+    private void AddUid(ref State state, FlowRecord flow, int window)
     {
-        if (string.IsNullOrEmpty(uid)) return;
         if (state.HasList)
         {
-            _lists[window][state.List].Add(uid);
+            _lists[window][state.List].AddUidOf(flow);
             return;
         }
 
-        if (state.One.IsEmpty && PackedUid.TryPack(uid, out var packed))
+        bool packs = flow.TryGetPackedUid(out var packed);
+        if (packs && packed.IsEmpty) return;
+        if (state.One.IsEmpty && packs)
         {
             state.One = packed;
             return;
@@ -82,7 +83,7 @@ public sealed class DataUploadDetector : HeuristicDetector
         // The second uid, or one that does not pack: the pair's uids move to a list of their own.
         var uids = new UidList();
         if (!state.One.IsEmpty) uids.Add(null, state.One);
-        uids.Add(uid);
+        uids.AddUidOf(flow);
         if (!_lists.TryGetValue(window, out var lists)) _lists[window] = lists = new List<UidList>();
         state.List = lists.Count;
         lists.Add(uids);

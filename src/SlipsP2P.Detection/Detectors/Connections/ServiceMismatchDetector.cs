@@ -29,10 +29,10 @@ public sealed class ServiceMismatchDetector : HeuristicDetector, IBoundedState
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(ctx);
-        if (record.Uid.Length > 0)
+        // Only HTTP and TLS records' uids are read (another record's may be packed, its text made only when asked for).
+        if (record is HttpRecord or TlsRecord && record.Uid.Length > 0)
         {
-            if (record is HttpRecord) _httpUids.Add(KeyHash.Of(record.Uid));
-            else if (record is TlsRecord) _tlsUids.Add(KeyHash.Of(record.Uid));
+            (record is HttpRecord ? _httpUids : _tlsUids).Add(KeyHash.Of(record.Uid));
         }
 
         Expire(record.Timestamp, ctx);

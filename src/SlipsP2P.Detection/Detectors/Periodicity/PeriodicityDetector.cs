@@ -55,7 +55,7 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
             : Track(_tuples, new TupleKey(flow.Source, flow.Destination, flow.DestinationPort, flow.Protocol), flow, ctx, false, default);
         if (state is null) return;
         if (!state.Add(flow.Timestamp)) return;
-        state.AddUid(flow.Uid);
+        state.AddUid(flow);
 
         var o = ctx.Detectors;
         long n = state.Connections;
@@ -115,7 +115,7 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
                     return null;
                 }
 
-                if (small && PackedUid.TryPack(flow.Uid, out var uid))
+                if (small && flow.TryGetPackedUid(out var uid))
                 {
                     _firsts.Set(smallKey, new FirstConnection(ctx.TimeWindow, flow.Timestamp, uid));
                     return null;
@@ -282,6 +282,12 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
         {
             // The list drops its oldest past the cap; the first ones are kept here, so nothing is added once full.
             if (_uids.Count < Evidence.MaxUids) _uids.Add(uid);
+        }
+
+        /// <summary>Remembers <paramref name="flow"/>'s uid, as <see cref="AddUid(string)"/>, packed when it packs.</summary>
+        public void AddUid(FlowRecord flow)
+        {
+            if (_uids.Count < Evidence.MaxUids) _uids.AddUidOf(flow);
         }
 
         /// <summary>The uids for an evidence.</summary>

@@ -1,4 +1,6 @@
-namespace SlipsP2P.Detection.Profiling;
+using System.Numerics;
+
+namespace SlipsP2P.Core;
 
 /// <summary>
 /// A flow uid held in 16 bytes instead of a reference to a string (a Zeek-shaped uid "C" + 17 base62 characters is a
@@ -7,9 +9,11 @@ namespace SlipsP2P.Detection.Profiling;
 /// </summary>
 /// <remarks>
 /// Issue 5: detectors that keep one entry per tuple for a whole time window (periodicity, data upload) each held the
-/// flow's uid string, most of what a one-connection tuple costs after its key. The default value is the empty uid.
+/// flow's uid string, most of what a one-connection tuple costs after its key. Records carry it too
+/// (<see cref="NetEvent.TryGetPackedUid"/>): a parser or the flow table that has a uid which packs makes no string for it
+/// unless someone asks for <see cref="NetEvent.Uid"/>. The default value is the empty uid.
 /// </remarks>
-internal readonly struct PackedUid : IEquatable<PackedUid>
+public readonly struct PackedUid : IEquatable<PackedUid>
 {
     /// <summary>Longest uid that packs (two 60-bit halves of ten 6-bit codes).</summary>
     public const int MaxLength = 20;
@@ -45,7 +49,13 @@ internal readonly struct PackedUid : IEquatable<PackedUid>
     public bool IsEmpty => _low == 0;
 
     /// <summary>Packs <paramref name="uid"/>; false (and nothing packed) when it is too long or has other characters.</summary>
-    public static bool TryPack(ReadOnlySpan<char> uid, out PackedUid packed)
+    public static bool TryPack(ReadOnlySpan<char> uid, out PackedUid packed) => TryPack<char>(uid, out packed);
+
+    /// <summary>Packs the ASCII uid <paramref name="utf8"/> (as read from a file), as the text overload does.</summary>
+    public static bool TryPack(ReadOnlySpan<byte> utf8, out PackedUid packed) => TryPack<byte>(utf8, out packed);
+
+    private static bool TryPack<T>(ReadOnlySpan<T> uid, out PackedUid packed)
+        where T : unmanaged, IBinaryInteger<T>
     {
         packed = default;
         if (uid.Length > MaxLength) return false;
@@ -56,16 +66,16 @@ internal readonly struct PackedUid : IEquatable<PackedUid>
         int first = Math.Min(uid.Length, CharsPerHalf);
         for (int i = 0; i < first; i++)
         {
-            char c = uid[i];
-            ulong code = c < 128 ? codes[c] : 0u;
+            uint c = uint.CreateTruncating(uid[i]);
+            ulong code = c < 128 ? codes[(int)c] : 0u;
             if (code == 0) return false;
             low |= code << (6 * i);
         }
 
         for (int i = CharsPerHalf; i < uid.Length; i++)
         {
-            char c = uid[i];
-            ulong code = c < 128 ? codes[c] : 0u;
+            uint c = uint.CreateTruncating(uid[i]);
+            ulong code = c < 128 ? codes[(int)c] : 0u;
             if (code == 0) return false;
             high |= code << (6 * (i - CharsPerHalf));
         }

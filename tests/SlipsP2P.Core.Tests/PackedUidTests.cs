@@ -1,0 +1,104 @@
+using System.Text;
+
+namespace SlipsP2P.Core.Tests;
+
+/// <summary>Flow uids packed in 16 bytes, and records that carry them packed until their text is read.</summary>
+public class PackedUidTests
+{
+    [Theory]
+    [InlineData("C")]
+    [InlineData("0")]
+    [InlineData("CHhAvVGS1DHFjwGM9")]
+    [InlineData("C0aZ9zA8bY7cX6dW5e")]
+    [InlineData("18446744073709551615")]
+    [InlineData("zzzzzzzzzzzzzzzzzzzz")]
+    public void TryPack_UidCharacters_RoundTrips(string uid)
+    {
+        Assert.True(PackedUid.TryPack(uid, out var packed));
+        Assert.False(packed.IsEmpty);
+        Assert.Equal(uid, packed.ToString());
+        Assert.True(PackedUid.TryPack(Encoding.UTF8.GetBytes(uid), out var fromBytes));
+        Assert.Equal(packed, fromBytes);
+    }
+
+    [Theory]
+    [InlineData("C0aZ9zA8bY7cX6dW5e123")] // 21 characters
+    [InlineData("uid-1")]
+    [InlineData("C_1")]
+    [InlineData("C 1")]
+    [InlineData("Cé")]
+    [InlineData("C\01")]
+    public void TryPack_OtherText_False(string uid)
+    {
+        Assert.False(PackedUid.TryPack(uid, out _));
+        Assert.False(PackedUid.TryPack(Encoding.UTF8.GetBytes(uid), out _));
+    }
+
+    [Fact]
+    public void TryPack_Empty_IsTheDefault()
+    {
+        Assert.True(PackedUid.TryPack("", out var packed));
+        Assert.True(packed.IsEmpty);
+        Assert.Equal(default, packed);
+        Assert.Equal("", default(PackedUid).ToString());
+    }
+
+    [Fact]
+    public void CodeTable_EqualsTheAlphabetsCodes() =>
+        Assert.Equal(PackedUid.CodesFromAlphabet(), PackedUid.Codes.ToArray());
+
+    [Fact]
+    public void TryPack_DifferentUids_DifferentValues()
+    {
+        Assert.True(PackedUid.TryPack("CAAAAAAAAAAAAAAAAA", out var a));
+        Assert.True(PackedUid.TryPack("CAAAAAAAAAAAAAAAAB", out var b));
+        Assert.True(PackedUid.TryPack("CAAAAAAAAAAAAAAAA", out var c));
+        Assert.NotEqual(a, b);
+        Assert.NotEqual(a, c);
+    }
+
+    [Fact]
+    public void Uid_SetPacked_TextMadeOnFirstReadAndTheSameEachTime()
+    {
+        Assert.True(PackedUid.TryPack("CHhAvVGS1DHFjwGM9", out var packed));
+        var flow = new FlowRecord();
+        flow.SetUid(packed);
+
+        Assert.True(flow.TryGetPackedUid(out var back));
+        Assert.Equal(packed, back);
+        string text = flow.Uid;
+        Assert.Equal("CHhAvVGS1DHFjwGM9", text);
+        Assert.Same(text, flow.Uid);
+        Assert.True(flow.TryGetPackedUid(out back));
+        Assert.Equal(packed, back);
+    }
+
+    [Theory]
+    [InlineData("CHhAvVGS1DHFjwGM9", true)]
+    [InlineData("flow-17", false)]
+    [InlineData("", true)]
+    public void Uid_SetAsText_PackedOnlyWhenItPacks(string uid, bool packs)
+    {
+        var record = new DnsRecord { Uid = uid };
+
+        Assert.Equal(packs, record.TryGetPackedUid(out var packed));
+        Assert.Equal(packs ? uid : "", packed.ToString());
+        Assert.Equal(uid, record.Uid);
+    }
+
+    [Fact]
+    public void Uid_TextSetAfterPacked_ReplacesIt()
+    {
+        Assert.True(PackedUid.TryPack("CAAAAAAAAAAAAAAAAA", out var packed));
+        var flow = new FlowRecord();
+        flow.SetUid(packed);
+        flow.Uid = "other uid";
+
+        Assert.Equal("other uid", flow.Uid);
+        Assert.False(flow.TryGetPackedUid(out _));
+        flow.SetUid(default);
+        Assert.Equal("", flow.Uid);
+        Assert.True(flow.TryGetPackedUid(out var empty));
+        Assert.True(empty.IsEmpty);
+    }
+}
