@@ -378,45 +378,38 @@ public sealed class FlowTableTests
         Assert.Equal(ConnState.S0, flows[1].State);
     }
 
-    [Fact]
-    public void Flush_FlowsWithoutApplicationRecords_UidPackedWithFlowUidsText()
+    /// <summary>One-packet UDP flows from <paramref name="count"/> client ports, flushed, under uid seed <paramref name="seed"/>.</summary>
+    private static List<FlowRecord> UdpFlows(ulong seed, int count)
     {
         var sink = new PcapCollectingSink();
         var t = new FlowTable(new AnalysisOptions(), sink);
-        t.SeedUids(7);
-        for (int i = 0; i < 20; i++)
+        t.SeedUids(seed);
+        for (int i = 0; i < count; i++)
         {
             var p = default(DecodedPacket);
-            PacketDecoder.Decode(LinkType.Raw, Ipv4(C, S, 17, Udp((ushort)(2000 + i), 7, [1])), ref p);
+            PacketDecoder.Decode(LinkType.Raw, Ipv4(C, S, 17, Udp((ushort)(1000 + i), 7, [1])), ref p);
             t.Process(ref p, i, i);
         }
 
         t.Flush();
+        return sink.Flows.ToList();
+    }
 
-        Assert.Equal(20, sink.Flows.Count());
-        Assert.All(sink.Flows, f => Assert.True(f.TryGetPackedUid(out _)));
-        Assert.All(sink.Flows, f => Assert.Matches("^C[0-9A-Za-z]{17}$", f.Uid));
+    [Fact]
+    public void Flush_FlowsWithoutApplicationRecords_UidPackedWithFlowUidsText()
+    {
+        var flows = UdpFlows(7, 20);
+
+        Assert.Equal(20, flows.Count);
+        Assert.All(flows, f => Assert.True(f.TryGetPackedUid(out _)));
+        Assert.All(flows, f => Assert.Matches("^C[0-9A-Za-z]{17}$", f.Uid));
         for (long n = 0; n < 1000; n++) Assert.Equal(FlowUid.Create(7, n), FlowUid.CreatePacked(7, n).ToString());
     }
 
     [Fact]
     public void Flush_ManyFlows_UidsDeterministicForSameSeed()
     {
-        List<string> Run()
-        {
-            var sink = new PcapCollectingSink();
-            var t = new FlowTable(new AnalysisOptions(), sink);
-            t.SeedUids(42);
-            for (int i = 0; i < 50; i++)
-            {
-                var p = default(DecodedPacket);
-                PacketDecoder.Decode(LinkType.Raw, Ipv4(C, S, 17, Udp((ushort)(1000 + i), 7, [1])), ref p);
-                t.Process(ref p, i, i);
-            }
-
-            t.Flush();
-            return sink.Flows.Select(f => f.Uid).ToList();
-        }
+        List<string> Run() => UdpFlows(42, 50).Select(f => f.Uid).ToList();
 
         var a = Run();
         Assert.Equal(a, Run());
