@@ -25,6 +25,9 @@ public abstract class NetEvent
         }
     }
 
+    /// <summary>True when the record has a uid (without making its text).</summary>
+    public bool HasUid => _uid is null || _uid.Length > 0;
+
     /// <summary>Sets the uid from its packed form; <see cref="Uid"/> makes the text only when read.</summary>
     public void SetUid(PackedUid uid)
     {

@@ -228,6 +228,22 @@ public class HeuristicConnectionTests
             Flow("10.0.2.15", "194.132.197.198", 80, 1, established: true, srcBytes: 5, uid: "Cx"),
             new HttpRecord { Uid = "Cx", Source = Ip("10.0.2.15"), Destination = Ip("194.132.197.198"), Timestamp = 200, Host = "a.com" }).Evidence);
 
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void ServiceMismatch_UidPackedOnOneSideTextOnTheOther_StillMatched(bool flowPacked, bool recordPacked)
+    {
+        // A conn.log flow holds its uid packed, an http.log record as text (or the reverse): the same uid either way.
+        Assert.True(PackedUid.TryPack("CHhAvVGS1DHFjwGM9", out var packed));
+        var flow = Flow("10.0.2.15", "194.132.197.198", 80, 1, established: true, srcBytes: 5, uid: "CHhAvVGS1DHFjwGM9");
+        if (flowPacked) flow.SetUid(packed);
+        var http = new HttpRecord { Uid = "CHhAvVGS1DHFjwGM9", Source = Ip("10.0.2.15"), Destination = Ip("194.132.197.198"), Timestamp = 200, Host = "a.com" };
+        if (recordPacked) http.SetUid(packed);
+
+        Assert.Empty(Run(new ServiceMismatchDetector(), null, flow, http).Evidence);
+    }
+
     [Fact]
     public void ServiceMismatch_HttpRecordAfterWait_Evidence() =>
         Assert.Single(Run(new ServiceMismatchDetector(), null,

@@ -14,6 +14,25 @@ public sealed class KeyHashTests
         Assert.Equal(KeyHash.Of(a), KeyHash.Of(b));
     }
 
+    [Fact]
+    public void TryOfUid_PackedOrText_SameHashAndNoneForAnEmptyUid()
+    {
+        Assert.True(PackedUid.TryPack("CHhAvVGS1DHFjwGM9", out var packed));
+        var asText = new DnsRecord { Uid = "CHhAvVGS1DHFjwGM9" };
+        var asPacked = new DnsRecord();
+        asPacked.SetUid(packed);
+        var unpackable = new DnsRecord { Uid = "flow-17" };
+
+        Assert.True(KeyHash.TryOfUid(asText, out ulong a));
+        Assert.True(KeyHash.TryOfUid(asPacked, out ulong b));
+        Assert.Equal(a, b);
+        Assert.True(KeyHash.TryOfUid(unpackable, out ulong c));
+        Assert.Equal(KeyHash.Of("flow-17"), c);
+        Assert.False(KeyHash.TryOfUid(new DnsRecord(), out _));
+        Assert.False(asPacked.HasUid && !asText.HasUid);
+        Assert.False(new DnsRecord().HasUid);
+    }
+
     [Theory]
     [InlineData("", "\0")]
     [InlineData("a", "a\0")]

@@ -19,6 +19,23 @@ internal static class KeyHash
     /// <summary>The hash of a string's characters (ordinal).</summary>
     public static ulong Of(ReadOnlySpan<char> text) => XxHash3.HashToUInt64(MemoryMarshal.AsBytes(text));
 
+    /// <summary>
+    /// The hash of a record's uid, from its packed form when it packs (no text made) and from its text otherwise, so that
+    /// the same uid hashes the same whichever form a record holds it in; false when the record has no uid.
+    /// </summary>
+    public static bool TryOfUid(NetEvent record, out ulong hash)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (record.TryGetPackedUid(out var packed))
+        {
+            hash = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(new ReadOnlySpan<PackedUid>(in packed)));
+            return !packed.IsEmpty;
+        }
+
+        hash = Of(record.Uid);
+        return true;
+    }
+
     /// <summary>The hash of an ordered pair of addresses.</summary>
     public static ulong Of(IpAddr first, IpAddr second)
     {

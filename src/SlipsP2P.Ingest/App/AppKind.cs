@@ -18,10 +18,10 @@ internal readonly record struct FlowIdentity(
     IpAddr Orig, ushort OrigPort, IpAddr Resp, ushort RespPort, byte Protocol, double Start, long FirstPacket, long Counter, ulong UidSeed)
 {
     /// <summary>Copies the flow's tuple and uid into a record.</summary>
-    public T Stamp<T>(T record, string uid, double timestamp)
+    public T Stamp<T>(T record, PackedUid uid, double timestamp)
         where T : NetEvent
     {
-        record.Uid = uid;
+        record.SetUid(uid);
         record.Timestamp = timestamp;
         record.Source = Orig;
         record.Destination = Resp;

@@ -16,7 +16,7 @@ internal sealed class AppState
     public const int MaxPendingDns = 64;
     public const int MaxHttpTransactions = 16;
 
-    private string? _uid;
+    private PackedUid _uid;
     private List<DnsRecord>? _pendingDns;
     private List<HttpRecord>? _http;
     private int _httpAnswered;
@@ -40,7 +40,7 @@ internal sealed class AppState
     public void Reset(AppKind kind)
     {
         Kind = kind;
-        _uid = null;
+        _uid = default;
         _pendingDns?.Clear();
         _http?.Clear();
         _httpAnswered = 0;
@@ -83,8 +83,15 @@ internal sealed class AppState
         return AppKind.None;
     }
 
-    /// <summary>The flow's uid, made at most once per flow (the flow record takes the same string).</summary>
-    public string Uid(in FlowIdentity id) => _uid ??= FlowUid.Create(id.UidSeed, id.Counter);
+    /// <summary>
+    /// The flow's uid, made at most once per flow and packed (the flow record and the application records take the
+    /// same value; none makes its text unless it is read, issue 5).
+    /// </summary>
+    public PackedUid Uid(in FlowIdentity id)
+    {
+        if (_uid.IsEmpty) _uid = FlowUid.CreatePacked(id.UidSeed, id.Counter);
+        return _uid;
+    }
 
     /// <summary>Takes one payload packet; returns how many records it emitted.</summary>
     public int OnPayload(in FlowIdentity id, bool fromOrig, ReadOnlySpan<byte> payload, double timestamp, IEventSink sink)
@@ -115,12 +122,12 @@ internal sealed class AppState
     public int OnFinish(in FlowIdentity id, FlowRecord flow, long sshSuccessBytes, IEventSink sink)
     {
         int emitted = 0;
-        string uid = Uid(in id);
+        PackedUid uid = Uid(in id);
         if (_pendingDns is not null)
         {
             foreach (DnsRecord r in _pendingDns)
             {
-                r.Uid = uid;
+                r.SetUid(uid);
                 sink.OnEvent(r);
                 emitted++;
             }
@@ -185,7 +192,7 @@ internal sealed class AppState
         Span<char> scratch = m.AnswerCount > 0 ? stackalloc char[DnsMessage.MaxNameLength + 1] : default;
         if (DnsMessage.TryReadAnswers(payload, ref offset, m.AnswerCount, scratch, out answers, out ttls) != OperationStatus.Done) return 0;
         ReadOnlySpan<char> query = m.HasQuestion ? name[..nameLength] : default;
-        string uid = Uid(in id);
+        PackedUid uid = Uid(in id);
         int emitted = 0;
         _pendingDns ??= new();
         int index = -1;

@@ -62,7 +62,7 @@ internal sealed class TelnetLogin
     public static bool IsTelnetPort(byte protocol, ushort respPort) => protocol == 6 && respPort is 23 or 2323;
 
     /// <summary>Takes one payload packet; emits a record per finished attempt into <paramref name="sink"/> and returns how many.</summary>
-    public int OnPayload(in FlowIdentity id, string uid, bool fromOrig, ReadOnlySpan<byte> payload, double timestamp, IEventSink sink)
+    public int OnPayload(in FlowIdentity id, PackedUid uid, bool fromOrig, ReadOnlySpan<byte> payload, double timestamp, IEventSink sink)
     {
         if (_phase == Phase.Done) return 0;
         int emitted = 0;
@@ -79,7 +79,7 @@ internal sealed class TelnetLogin
     }
 
     /// <summary>The session ended: an attempt still waiting for the server's answer is reported with an unknown outcome.</summary>
-    public int OnFinish(in FlowIdentity id, string uid, IEventSink sink)
+    public int OnFinish(in FlowIdentity id, PackedUid uid, IEventSink sink)
     {
         if (_phase != Phase.AwaitOutcome) return 0;
         Emit(in id, uid, null, _attemptTime, sink);
@@ -150,7 +150,7 @@ internal sealed class TelnetLogin
         return 0;
     }
 
-    private int OnServerByte(in FlowIdentity id, string uid, byte b, double timestamp, IEventSink sink)
+    private int OnServerByte(in FlowIdentity id, PackedUid uid, byte b, double timestamp, IEventSink sink)
     {
         if (_serverLength == _server.Length)
         {
@@ -212,7 +212,7 @@ internal sealed class TelnetLogin
         return 0;
     }
 
-    private void Emit(in FlowIdentity id, string uid, bool? success, double timestamp, IEventSink sink)
+    private void Emit(in FlowIdentity id, PackedUid uid, bool? success, double timestamp, IEventSink sink)
     {
         var r = id.Stamp(new LoginRecord(), uid, timestamp);
         r.Service = "telnet";

@@ -667,10 +667,10 @@ public sealed class FlowTable
         FlowRecord record;
         if (app is not null)
         {
-            // One uid string per flow: the application records and the flow record share it.
+            // One uid per flow: the application records and the flow record share it, packed.
             var id = new FlowIdentity(f.Orig, f.OrigPort, f.Resp, f.RespPort, f.Protocol, f.Start, f.FirstPacket, f.Counter, _uidSeed);
             record = BuildRecord(ref f);
-            record.Uid = app.Uid(in id);
+            record.SetUid(app.Uid(in id));
             record.Service = app.Service;
             AppRecordsEmitted += app.OnFinish(in id, record, _options.Detectors.SshSuccessfulBytes, _sink);
             app.Reset(AppKind.None); // drops what the flow held; the object waits for the next application flow

@@ -29,10 +29,10 @@ public sealed class ServiceMismatchDetector : HeuristicDetector, IBoundedState
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(ctx);
-        // Only HTTP and TLS records' uids are read (another record's may be packed, its text made only when asked for).
-        if (record is HttpRecord or TlsRecord && record.Uid.Length > 0)
+        // Uids by their hash, packed or text alike (KeyHash.TryOfUid): no uid text is made for this.
+        if (record is HttpRecord or TlsRecord && KeyHash.TryOfUid(record, out ulong uid))
         {
-            (record is HttpRecord ? _httpUids : _tlsUids).Add(KeyHash.Of(record.Uid));
+            (record is HttpRecord ? _httpUids : _tlsUids).Add(uid);
         }
 
         Expire(record.Timestamp, ctx);
@@ -49,7 +49,7 @@ public sealed class ServiceMismatchDetector : HeuristicDetector, IBoundedState
         if (flow.DestinationPort == 443 && (flow.Service.Contains("ssl", StringComparison.OrdinalIgnoreCase)
                                             || flow.Service.Contains("tls", StringComparison.OrdinalIgnoreCase)
                                             || flow.Service.Contains("quic", StringComparison.OrdinalIgnoreCase))) return;
-        if (flow.Uid.Length == 0 && flow.Service.Length == 0) return;
+        if (!flow.HasUid && flow.Service.Length == 0) return;
         if (_pending.Count >= MaxPending)
         {
             Dropped++;
@@ -68,7 +68,7 @@ public sealed class ServiceMismatchDetector : HeuristicDetector, IBoundedState
         {
             var flow = _pending.Dequeue();
             bool port80 = flow.DestinationPort == 80;
-            if (flow.Uid.Length > 0 && (port80 ? _httpUids : _tlsUids).Contains(KeyHash.Of(flow.Uid))) continue;
+            if (KeyHash.TryOfUid(flow, out ulong uid) && (port80 ? _httpUids : _tlsUids).Contains(uid)) continue;
             if (_reported.Count > 100_000) _reported.Clear();
             if (!_reported.Add((flow.Source, flow.Destination, flow.DestinationPort))) continue;
             Raise(flow, ctx, port80);
