@@ -18,6 +18,7 @@ public sealed class YamuxStream : IDuplexPipe
     private readonly Pipe _inbound = new(new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false));
     private readonly Pipe _outbound = new(new PipeOptions(useSynchronizationContext: false));
     private readonly YamuxStreamReader _reader;
+    private readonly YamuxStreamWriter _writer;
     private readonly Lock _sync = new();
     private readonly Lock _writerSync = new();
     private readonly uint _receiveWindowMax;
@@ -43,6 +44,7 @@ public sealed class YamuxStream : IDuplexPipe
         // Our receive window starts at the spec's 256 KiB; a larger configured window is granted with the SYN/ACK delta.
         _receiveWindow = YamuxOptions.DefaultWindow;
         _reader = new YamuxStreamReader(_inbound.Reader, this);
+        _writer = new YamuxStreamWriter(_outbound.Writer, this);
         IsAcknowledged = !outbound;
     }
 
@@ -58,8 +60,8 @@ public sealed class YamuxStream : IDuplexPipe
     /// <summary>Bytes from the remote.</summary>
     public PipeReader Input => _reader;
 
-    /// <summary>Bytes to the remote. Complete it to send FIN.</summary>
-    public PipeWriter Output => _outbound.Writer;
+    /// <summary>Bytes to the remote. Complete it to send FIN. A flush or write after a reset throws <see cref="YamuxStreamException"/>.</summary>
+    public PipeWriter Output => _writer;
 
     internal uint InitialWindowGrant => _receiveWindowMax - YamuxOptions.DefaultWindow;
 
@@ -294,6 +296,12 @@ public sealed class YamuxStream : IDuplexPipe
     private bool IsReset()
     {
         lock (_sync) return _reset;
+    }
+
+    /// <summary>Throws <see cref="YamuxStreamException"/> when the stream was reset (by either side).</summary>
+    internal void ThrowIfReset()
+    {
+        if (IsReset()) throw new YamuxStreamException(Id, $"yamux stream {Id} was reset");
     }
 
     private ValueTask<int> WaitForSendWindowAsync()

@@ -186,6 +186,26 @@ public sealed class YamuxSessionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reset_Locally_TheVeryNextWriteAndFlushThrow()
+    {
+        // Synchronously after Reset: before YamuxStreamWriter, the send loop failed the pipe only once the thread pool
+        // ran it, and writes in between went nowhere without an error.
+        _server.InboundStreamHandler = _ => Task.CompletedTask;
+        _client.Start();
+        _server.Start();
+        var st = _client.OpenStream();
+        await st.Output.WriteAsync(new byte[10], TestContext.Current.CancellationToken);
+
+        st.Reset();
+
+        await Assert.ThrowsAsync<YamuxStreamException>(async () => await st.Output.WriteAsync(new byte[10], TestContext.Current.CancellationToken));
+        st.Output.GetSpan(4)[..4].Clear();
+        st.Output.Advance(4);
+        await Assert.ThrowsAsync<YamuxStreamException>(async () => await st.Output.FlushAsync(TestContext.Current.CancellationToken));
+        Assert.False(_client.Completion.IsCompleted);
+    }
+
+    [Fact]
     public async Task LocalReset_WhileRemoteStreamsData_SessionSurvives()
     {
         // The read loop delivers into the stream while the application resets it from another thread.
