@@ -89,7 +89,7 @@ internal sealed class AppState
     /// </summary>
     public PackedUid Uid(in FlowIdentity id)
     {
-        if (_uid.IsEmpty) _uid = FlowUid.CreatePacked(id.UidSeed, id.Counter);
+        if (_uid.IsEmpty) _uid = FlowUid.Create(id.UidSeed, id.Counter);
         return _uid;
     }
 

@@ -680,7 +680,7 @@ public sealed class FlowTable
         {
             // No application record shares the uid: it stays packed until someone reads its text (issue 5).
             record = BuildRecord(ref f);
-            record.SetUid(FlowUid.CreatePacked(_uidSeed, f.Counter));
+            record.SetUid(FlowUid.Create(_uidSeed, f.Counter));
         }
 
         _index.Remove(KeyOf(ref f), new SlotKeys(this));

@@ -3,19 +3,16 @@ using SlipsP2P.Core;
 namespace SlipsP2P.Ingest.Flows;
 
 /// <summary>
-/// Zeek-shaped connection uids: "C" followed by 17 base62 characters. Deterministic: the n-th flow of an input with
-/// the same seed always gets the same uid, so the same file gives the same uids on every run.
+/// Zeek-shaped connection uids: "C" followed by 17 base62 characters, made packed (<see cref="PackedUid"/>: records
+/// make the text only when it is read). Deterministic: the n-th flow of an input with the same seed always gets the
+/// same uid, so the same file gives the same uids on every run.
 /// </summary>
 public static class FlowUid
 {
     private const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
     /// <summary>The uid of flow number <paramref name="counter"/> under <paramref name="seed"/>.</summary>
-    public static string Create(ulong seed, long counter) =>
-        string.Create(Length, (seed, counter), static (span, s) => Write(s.seed, s.counter, span));
-
-    /// <summary><see cref="Create"/>'s uid packed, without making its text.</summary>
-    public static PackedUid CreatePacked(ulong seed, long counter)
+    public static PackedUid Create(ulong seed, long counter)
     {
         Span<char> text = stackalloc char[Length];
         Write(seed, counter, text);
