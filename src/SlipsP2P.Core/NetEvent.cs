@@ -36,6 +36,16 @@ public abstract class NetEvent
     }
 
     /// <summary>
+    /// Sets the uid from its UTF-8 text as read from a file: packed when it packs (Zeek's uids and Suricata's flow ids
+    /// do), so that no string is made unless <see cref="Uid"/> is read; as text otherwise.
+    /// </summary>
+    public void SetUidFromUtf8(ReadOnlySpan<byte> utf8)
+    {
+        if (PackedUid.TryPack(utf8, out var packed)) SetUid(packed);
+        else Uid = System.Text.Encoding.UTF8.GetString(utf8);
+    }
+
+    /// <summary>
     /// The uid packed, without making its text: true when the record's uid packs, as
     /// <see cref="PackedUid.TryPack(ReadOnlySpan{char}, out PackedUid)"/> would (the empty uid packs to the empty value);
     /// false when it does not, and then <see cref="Uid"/> is the text.

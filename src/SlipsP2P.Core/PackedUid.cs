@@ -22,7 +22,7 @@ public readonly struct PackedUid : IEquatable<PackedUid>
     private const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
     // Code of each ASCII character: 1..62 for the alphabet, 0 for anything else (0 also ends the text). Constant data in
-    // the image (a span over it, no array and no static constructor to check on the per-flow path; PackedStateTests
+    // the image (a span over it, no array and no static constructor to check on the per-flow path; PackedUidTests
     // check it against the alphabet).
     internal static ReadOnlySpan<byte> Codes =>
     [

@@ -83,11 +83,10 @@ internal sealed class EveFlowLine
                 case Name.SrcPort: f.SourcePort = Port(ref reader); break;
                 case Name.DestPort: f.DestinationPort = Port(ref reader); break;
                 case Name.FlowId:
-                    // Unique per flow: a cache would only churn (the general path's cached string has the same text). A
-                    // flow id of up to 20 digits is kept packed, its text made only when read (issue 5).
-                    if (reader.TokenType != JsonTokenType.Number) f.Uid = "";
-                    else if (PackedUid.TryPack(reader.ValueSpan, out var uid)) f.SetUid(uid);
-                    else f.Uid = Encoding.ASCII.GetString(reader.ValueSpan);
+                    // Unique per flow, so not cached; a flow id of up to 20 digits is kept packed, its text made only when
+                    // read (issue 5). The general path's cached string has the same text.
+                    if (reader.TokenType == JsonTokenType.Number) f.SetUidFromUtf8(reader.ValueSpan);
+                    else f.Uid = "";
                     break;
                 case Name.Proto:
                     if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped) proto = FieldText.ParseProtocol(reader.ValueSpan);

@@ -168,11 +168,7 @@ internal sealed class ZeekConnLine
                 f.Timestamp = ts;
                 seen |= Seen.Ts;
                 break;
-            case ZeekField.Uid:
-                // Packed when it packs (Zeek's uids do): no string per line unless its text is asked for (issue 5).
-                if (PackedUid.TryPack(v, out var uid)) f.SetUid(uid);
-                else f.Uid = Encoding.UTF8.GetString(v);
-                break;
+            case ZeekField.Uid: f.SetUidFromUtf8(v); break; // packed: no string per line unless its text is read (issue 5)
             case ZeekField.OrigH:
                 if (!FieldText.TryParseIp(v, out var a)) return false;
                 f.Source = a;
