@@ -38,19 +38,6 @@ public class PrefaultTests
         Assert.Equal(2, array.Count(v => v != 0));
     }
 
-    [Fact]
-    public void Resize_GrowsAndCopies()
-    {
-        var array = new int[100_000];
-        for (int i = 0; i < array.Length; i++) array[i] = i + 1;
-
-        Prefault.Resize(ref array, 300_000);
-
-        Assert.Equal(300_000, array.Length);
-        for (int i = 0; i < 100_000; i++) Assert.Equal(i + 1, array[i]);
-        Assert.All(array[100_000..], v => Assert.Equal(0, v));
-    }
-
     [DllImport("libc", EntryPoint = "mincore")]
     private static extern int Mincore(nint address, nuint length, [Out] byte[] vector);
 }

@@ -53,15 +53,6 @@ internal static partial class Prefault
         }
     }
 
-    /// <summary><see cref="Array.Resize{T}(ref T[], int)"/> into a new array whose pages are made present first.</summary>
-    public static void Resize<T>(ref T[] array, int length)
-    {
-        var grown = new T[length];
-        Pages(grown);
-        array.AsSpan(0, Math.Min(array.Length, length)).CopyTo(grown);
-        array = grown;
-    }
-
     [LibraryImport("libc", EntryPoint = "madvise")]
     private static partial int Madvise(nint address, nuint length, int advice);
 }
