@@ -278,6 +278,31 @@ public class ThreatIntelligenceTests
         Assert.True(source.Current.TryMatchIp(Ip("7.7.7.7"), out _, out _));
     }
 
+    [Fact]
+    public async Task FeedRefresher_Published_IsCalledOnlyOnceTheNewStoreIsInForce()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var source = new IocSource(IocStore.Empty);
+        var fresh = Read("7.7.7.7,high,x\n");
+        var seen = new TaskCompletionSource<(IocStore Store, IocStore Current, int Generation)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var refresher = new FeedRefresher(source, _ => Task.FromResult(fresh), TimeSpan.FromSeconds(1), time, store =>
+        {
+            // What the published report says must already hold for a reader of the source.
+            seen.TrySetResult((store, source.Current, source.Generation));
+            return Task.CompletedTask;
+        });
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var run = refresher.RunAsync(cts.Token);
+        time.Advance(TimeSpan.FromSeconds(1));
+        var (store, current, generation) = await seen.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        Assert.Same(fresh, store);
+        Assert.Same(fresh, current);
+        Assert.Equal(1, generation);
+        await cts.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10), ct);
+    }
+
     /// <summary>A real HTTP server on 127.0.0.1 serving one feed with an ETag and honouring If-None-Match.</summary>
     private sealed class FeedServer : IDisposable
     {

@@ -127,9 +127,10 @@ internal sealed class FeedRefresh : IDisposable
 
             var store = ThreatIntelligenceLoader.Load(ti, ResolveTi, new List<string>());
             foreach (var w in warnings) await writer.WriteLineAsync("slips: warning: " + w);
-            await writer.WriteLineAsync($"slips: threat intelligence refreshed: ips {store.IpCount}, ranges {store.RangeCount}, domains {store.DomainCount}, ja3 {store.Ja3Count}, asns {store.AsnCount}");
             return store;
-        }, TimeSpan.FromSeconds(ti.UpdatePeriod), TimeProvider.System);
+        }, TimeSpan.FromSeconds(ti.UpdatePeriod), TimeProvider.System,
+        // Reported once published: a flow read after this line is matched against the new store.
+        store => writer.WriteLineAsync($"slips: threat intelligence refreshed: ips {store.IpCount}, ranges {store.RangeCount}, domains {store.DomainCount}, ja3 {store.Ja3Count}, asns {store.AsnCount}"));
         _run = Task.Run(() => refresher.RunAsync(_stop.Token));
     }
 

@@ -40,9 +40,14 @@ public sealed class FeedRefresher
     private readonly Func<CancellationToken, Task<IocStore>> _refresh;
     private readonly TimeSpan _period;
     private readonly TimeProvider _time;
+    private readonly Func<IocStore, Task>? _published;
 
-    /// <summary>Creates a refresher that runs <paramref name="refresh"/> every <paramref name="period"/>.</summary>
-    public FeedRefresher(IocSource source, Func<CancellationToken, Task<IocStore>> refresh, TimeSpan period, TimeProvider time)
+    /// <summary>
+    /// Creates a refresher that runs <paramref name="refresh"/> every <paramref name="period"/> and, once a new store
+    /// is in force, calls <paramref name="published"/> with it (so what it reports is already true for detection).
+    /// </summary>
+    public FeedRefresher(IocSource source, Func<CancellationToken, Task<IocStore>> refresh, TimeSpan period, TimeProvider time,
+        Func<IocStore, Task>? published = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(refresh);
@@ -52,6 +57,7 @@ public sealed class FeedRefresher
         _refresh = refresh;
         _period = period;
         _time = time;
+        _published = published;
     }
 
     /// <summary>Messages of failed refreshes (the last 20).</summary>
@@ -67,7 +73,9 @@ public sealed class FeedRefresher
             {
                 try
                 {
-                    _source.Publish(await _refresh(cancellationToken));
+                    var store = await _refresh(cancellationToken);
+                    _source.Publish(store);
+                    if (_published is not null) await _published(store);
                 }
                 catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
                 {
