@@ -46,6 +46,19 @@ public class DnsWithoutConnectionTests
     }
 
     [Fact]
+    public void OnFlow_CaptureAnswersKeptAsAddresses_ConnectionFreesTheLookup()
+    {
+        var detector = new DnsWithoutConnectionDetector();
+        var p = new AnalysisPipeline(new AnalysisOptions(), new RecordingSink(), [detector]);
+        var lookup = Dns("10.0.0.1", "a.example.com", 1);
+        lookup.Answers = new AddressAnswers([Ip("93.184.216.34"), Ip("93.184.216.35")]);
+        p.OnEvent(lookup);
+        Assert.Equal(1, detector.Pending);
+        p.OnEvent(Flow("10.0.0.1", "93.184.216.35", 443, 4, established: true));
+        Assert.Equal(0, detector.Pending);
+    }
+
+    [Fact]
     public void OnFlow_ConnectionToSecondAnswer_FreesTheLookupAtOnce()
     {
         var detector = new DnsWithoutConnectionDetector();

@@ -150,6 +150,17 @@ public class ThreatIntelligenceTests
     }
 
     [Fact]
+    public void Detector_CaptureAnswersKeptAsAddresses_SameAnswerEvidence()
+    {
+        var answers = new AddressAnswers([Ip("6.6.6.5"), Ip("6.6.6.6")]);
+        var sink = Run(Detector("6.6.6.6,low,y\n"), null,
+            new DnsRecord { Source = Ip("10.0.0.1"), Destination = Ip("8.8.8.8"), Timestamp = 1, Query = "www.example.com", QueryType = 1, Answers = answers });
+        var answer = Assert.Single(sink.OfType(EvidenceTypes.ThreatIntelligenceBlacklistedDnsAnswer));
+        Assert.Equal("6.6.6.6", answer.AttackerIoc);
+        Assert.Contains("blacklisted IP or domain: 6.6.6.6 for query: www.example.com", answer.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Detector_MaliciousJa3_Evidence()
     {
         var sink = Run(Detector("", "\"6734f37431670b3ab4292b8f60f29984\", \"high\", \"Trickbot\"\n"), null,

@@ -122,6 +122,21 @@ public class WhitelistTests
     }
 
     [Fact]
+    public void Pipeline_DomainWhitelistedForFlows_CaptureAnswersKeptAsAddresses_FlowsToThemIgnored()
+    {
+        var w = Parse("domain,example.com,dst,flows\n");
+        var sink = new RecordingSink();
+        var p = new AnalysisPipeline(new AnalysisOptions(), sink, whitelist: w);
+        p.OnEvent(new DnsRecord { Source = Ip("10.0.0.2"), Destination = Ip("10.0.0.1"), Timestamp = 999, Query = "cdn.example.com", Answers = new AddressAnswers([Ip("93.184.216.34")]) });
+        p.OnEvent(new DnsRecord { Source = Ip("10.0.0.2"), Destination = Ip("10.0.0.1"), Timestamp = 999, Query = "www.other.test", Answers = new AddressAnswers([Ip("93.184.216.36")]) });
+        p.OnEvent(Flow("10.0.0.2", "93.184.216.34", 443, 1000, established: true));
+        p.OnEvent(Flow("10.0.0.2", "93.184.216.35", 443, 1001, established: true));
+        p.OnEvent(Flow("10.0.0.2", "93.184.216.36", 443, 1002, established: true));
+        Assert.Equal(1, p.Stats.WhitelistedFlows);
+        Assert.Equal(2, p.Stats.Flows);
+    }
+
+    [Fact]
     public void Pipeline_CnameIntoWhitelistedDomain_AnswersWhitelisted()
     {
         var w = Parse("domain,akamai.example,both,flows\n");

@@ -62,6 +62,38 @@ public sealed class DnsMessageTests
         Assert.Equal(0, m.ResponseCode);
     }
 
+    /// <summary>www.example.com A: A 93.184.216.34, a record type without a text (HINFO), AAAA 2001:db8::1, A ::ffff:10.1.2.3.</summary>
+    private static byte[] AddressResponse(ushort id)
+    {
+        byte[] header = [(byte)(id >> 8), (byte)id, 0x81, 0x80, 0, 1, 0, 4, 0, 0, 0, 0];
+        byte[] question = Concat(Name("www.example.com"), [0, 1, 0, 1]);
+        byte[] a = [0xC0, 12, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4, 93, 184, 216, 34];
+        byte[] hinfo = [0xC0, 12, 0, 13, 0, 1, 0, 0, 0, 5, 0, 2, 0, 0];
+        byte[] aaaa = Concat([0xC0, 12, 0, 28, 0, 1, 0, 0, 0, 20, 0, 16], [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        byte[] mapped = Concat([0xC0, 12, 0, 28, 0, 1, 0, 0, 0, 30, 0, 16], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 10, 1, 2, 3]);
+        return Concat(header, question, a, hinfo, aaaa, mapped);
+    }
+
+    [Fact]
+    public void TryRead_AddressesOnly_AddressAnswersWithTheSameTexts()
+    {
+        Assert.Equal(OperationStatus.Done, DnsMessage.TryRead(AddressResponse(9), out var m, out _));
+        Assert.NotNull(m);
+        var answers = Assert.IsType<AddressAnswers>(m.Answers);
+        Assert.Equal([IpAddr.Parse("93.184.216.34"), IpAddr.Parse("2001:db8::1"), IpAddr.Parse("10.1.2.3")], answers.Addresses.ToArray());
+        Assert.Equal(["93.184.216.34", "2001:db8::1", "10.1.2.3"], m.Answers);
+        Assert.Same(answers[1], answers[1]); // made once
+        Assert.Equal([300.0, 20.0, 30.0], m.Ttls);
+    }
+
+    [Fact]
+    public void TryRead_NamesAndAddresses_TextList()
+    {
+        Assert.Equal(OperationStatus.Done, DnsMessage.TryRead(Response(7), out var m, out _));
+        Assert.NotNull(m);
+        Assert.IsType<string[]>(m.Answers);
+    }
+
     [Fact]
     public void TryRead_PointerToItself_InvalidData()
     {

@@ -55,6 +55,13 @@ public sealed class DetectionContext
     public bool TryGetAnswerAddress(DnsRecord dns, int index, out IpAddr address)
     {
         ArgumentNullException.ThrowIfNull(dns);
+        if (dns.Answers is AddressAnswers all)
+        {
+            // Read from a capture: the answers are addresses already.
+            address = all.Addresses[index];
+            return true;
+        }
+
         if ((uint)index >= MaxSharedAnswers) return IpAddr.TryParse(dns.Answers[index], out address);
         if (!ReferenceEquals(dns, _answersOf) || !ReferenceEquals(dns.Answers, _answersList)) ParseAnswers(dns);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, dns.Answers.Count);

@@ -187,7 +187,7 @@ internal sealed class AppState
         // the same id already holds it (a response repeats its query's name), and then a shared one.
         Span<char> name = stackalloc char[DnsMessage.MaxNameLength + 1];
         if (DnsMessage.TryReadHeader(payload, name, out DnsMessage.Header m, out int nameLength, out int offset) != OperationStatus.Done) return 0;
-        string[]? answers = null;
+        IReadOnlyList<string>? answers = null;
         double[]? ttls = null;
         Span<char> scratch = m.AnswerCount > 0 ? stackalloc char[DnsMessage.MaxNameLength + 1] : default;
         if (DnsMessage.TryReadAnswers(payload, ref offset, m.AnswerCount, scratch, out answers, out ttls) != OperationStatus.Done) return 0;
@@ -244,7 +244,7 @@ internal sealed class AppState
 
         r.ResponseCode = m.ResponseCode;
         r.ResponseCodeName = DnsMessage.ResponseCodeName(m.ResponseCode);
-        r.Answers = (IReadOnlyList<string>?)answers ?? Array.Empty<string>();
+        r.Answers = answers ?? Array.Empty<string>();
         r.Ttls = (IReadOnlyList<double>?)ttls ?? Array.Empty<double>();
         sink.OnEvent(r);
         return emitted + 1;

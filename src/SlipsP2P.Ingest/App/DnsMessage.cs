@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Globalization;
 using System.Text;
 using SlipsP2P.Core;
 
@@ -43,7 +42,7 @@ public sealed class DnsMessage
         Span<char> name = stackalloc char[MaxNameLength + 1];
         OperationStatus s = TryReadHeader(source, name, out Header h, out int nameLength, out int offset);
         if (s != OperationStatus.Done) return s;
-        s = TryReadAnswers(source, ref offset, h.AnswerCount, name, out string[]? answers, out double[]? ttls);
+        s = TryReadAnswers(source, ref offset, h.AnswerCount, name, out IReadOnlyList<string>? answers, out double[]? ttls);
         if (s != OperationStatus.Done) return s;
         bytesConsumed = offset;
         message = new DnsMessage
@@ -55,7 +54,7 @@ public sealed class DnsMessage
             Query = h.HasQuestion ? SharedText.Get(name[..nameLength]) : "",
             QueryType = h.QueryType,
             QueryClass = h.QueryClass,
-            Answers = (IReadOnlyList<string>?)answers ?? Array.Empty<string>(),
+            Answers = answers ?? Array.Empty<string>(),
             Ttls = (IReadOnlyList<double>?)ttls ?? Array.Empty<double>(),
         };
         return OperationStatus.Done;
@@ -109,17 +108,20 @@ public sealed class DnsMessage
     }
 
     /// <summary>
-    /// Reads <paramref name="count"/> answer records from <paramref name="offset"/>: the texts of the first
-    /// <see cref="MaxAnswers"/> that have one, in arrays of exactly their number (null when there is none).
+    /// Reads <paramref name="count"/> answer records from <paramref name="offset"/>: the first <see cref="MaxAnswers"/>
+    /// that have a text, in lists of exactly their number (null when there is none). When they are all addresses (A,
+    /// AAAA) the list is an <see cref="AddressAnswers"/>, whose texts are made only if read.
     /// <paramref name="scratch"/> holds names while they are read (at least <see cref="MaxNameLength"/> + 1).
     /// </summary>
-    internal static OperationStatus TryReadAnswers(ReadOnlySpan<byte> source, ref int offset, int count, Span<char> scratch, out string[]? answers, out double[]? ttls)
+    internal static OperationStatus TryReadAnswers(ReadOnlySpan<byte> source, ref int offset, int count, Span<char> scratch, out IReadOnlyList<string>? answers, out double[]? ttls)
     {
         answers = null;
         ttls = null;
         if (count == 0) return OperationStatus.Done;
         string?[] texts = t_answers ??= new string?[MaxAnswers];
         Span<uint> ttlValues = stackalloc uint[MaxAnswers];
+        Span<IpAddr> addresses = stackalloc IpAddr[MaxAnswers];
+        ulong isAddress = 0;
         int n = 0;
         try
         {
@@ -134,21 +136,32 @@ public sealed class DnsMessage
                 offset += 10;
                 if (source.Length < offset + rdLength) return OperationStatus.NeedMoreData;
                 ReadOnlySpan<byte> rdata = source.Slice(offset, rdLength);
-                string? text = null;
+                bool kept = n < MaxAnswers;
+                bool answered = true;
                 switch (type)
                 {
                     case 1 when rdLength == 4:
-                        text = n < MaxAnswers ? V4Text(rdata) : "";
+                        if (kept)
+                        {
+                            addresses[n] = IpAddr.FromV4(rdata);
+                            isAddress |= 1UL << n;
+                        }
+
                         break;
                     case 28 when rdLength == 16:
-                        text = n < MaxAnswers ? IpAddr.FromV6(rdata).ToString() : "";
+                        if (kept)
+                        {
+                            addresses[n] = IpAddr.FromV6(rdata);
+                            isAddress |= 1UL << n;
+                        }
+
                         break;
                     case 5 or 12 or 2: // CNAME, PTR, NS
                         {
                             int o = offset;
                             s = ReadName(source, ref o, scratch, out int length);
                             if (s != OperationStatus.Done) return OperationStatus.InvalidData;
-                            text = n < MaxAnswers ? SharedText.Get(scratch[..length]) : "";
+                            if (kept) texts[n] = SharedText.Get(scratch[..length]);
                             break;
                         }
 
@@ -157,33 +170,38 @@ public sealed class DnsMessage
                             int o = offset + 2;
                             s = ReadName(source, ref o, scratch, out int length);
                             if (s != OperationStatus.Done) return OperationStatus.InvalidData;
-                            text = n < MaxAnswers ? SharedText.Get(scratch[..length]) : "";
+                            if (kept) texts[n] = SharedText.Get(scratch[..length]);
                             break;
                         }
 
                     case 16: // TXT: one or more length-prefixed strings
-                        text = n < MaxAnswers ? ReadTxt(rdata) : "";
+                        if (kept) texts[n] = ReadTxt(rdata);
+                        break;
+                    default:
+                        answered = false;
                         break;
                 }
 
                 offset += rdLength;
-                if (text is not null && n < MaxAnswers)
+                if (answered && kept)
                 {
-                    texts[n] = text;
                     ttlValues[n] = ttl;
                     n++;
                 }
             }
 
             if (n == 0) return OperationStatus.Done;
-            answers = new string[n];
             ttls = new double[n];
-            for (int i = 0; i < n; i++)
+            for (int i = 0; i < n; i++) ttls[i] = ttlValues[i];
+            if (isAddress == (1UL << n) - 1) // n <= MaxAnswers (32)
             {
-                answers[i] = texts[i]!;
-                ttls[i] = ttlValues[i];
+                answers = new AddressAnswers(addresses[..n].ToArray());
+                return OperationStatus.Done;
             }
 
+            var list = new string[n];
+            for (int i = 0; i < n; i++) list[i] = (isAddress & (1UL << i)) != 0 ? addresses[i].ToString() : texts[i]!;
+            answers = list;
             return OperationStatus.Done;
         }
         finally
@@ -194,21 +212,6 @@ public sealed class DnsMessage
 
     [ThreadStatic]
     private static string?[]? t_answers;
-
-    /// <summary>An A record's address as dotted text, shared (the same addresses answer the same names again and again).</summary>
-    private static string V4Text(ReadOnlySpan<byte> a)
-    {
-        Span<char> text = stackalloc char[15];
-        int written = 0;
-        for (int i = 0; i < 4; i++)
-        {
-            if (i > 0) text[written++] = '.';
-            a[i].TryFormat(text[written..], out int n, default, CultureInfo.InvariantCulture);
-            written += n;
-        }
-
-        return SharedText.Get(text[..written]);
-    }
 
     /// <summary>Reads a possibly compressed name at <paramref name="offset"/> (advanced past its wire form) into <paramref name="destination"/>.</summary>
     internal static OperationStatus ReadName(ReadOnlySpan<byte> message, ref int offset, Span<char> destination, out int length)

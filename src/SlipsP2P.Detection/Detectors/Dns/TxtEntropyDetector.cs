@@ -21,6 +21,7 @@ public sealed class TxtEntropyDetector : HeuristicDetector
         ArgumentNullException.ThrowIfNull(ctx);
         if (record is not DnsRecord dns || dns.Answers.Count == 0) return;
         bool txtQuery = dns.QueryType == 16 || dns.QueryTypeName.Equals("TXT", StringComparison.OrdinalIgnoreCase);
+        if (!txtQuery && dns.Answers is AddressAnswers) return; // addresses only: no TXT text, nothing to format
         double threshold = ctx.Options.FlowAlerts.EntropyThreshold;
         int n = Math.Min(dns.Answers.Count, 32);
         for (int i = 0; i < n; i++)

@@ -81,12 +81,13 @@ public sealed class ThreatIntelligenceDetector : IDetector
                 int n = Math.Min(dns.Answers.Count, 32);
                 for (int i = 0; i < n; i++)
                 {
-                    string answer = dns.Answers[i];
                     bool hit;
                     IocInfo info;
                     if (ctx.TryGetAnswerAddress(dns, i, out var ip)) hit = store.TryMatchIp(ip, out info, out _);
-                    else hit = store.TryMatchDomain(answer, out info, out _);
-                    if (!hit || !First(ctx, dns.Source, EvidenceTypes.ThreatIntelligenceBlacklistedDnsAnswer, answer)) continue;
+                    else hit = store.TryMatchDomain(dns.Answers[i], out info, out _);
+                    if (!hit) continue;
+                    string answer = dns.Answers[i]; // the text only for a match: a capture's answers are kept as addresses
+                    if (!First(ctx, dns.Source, EvidenceTypes.ThreatIntelligenceBlacklistedDnsAnswer, answer)) continue;
                     ctx.Raise(Make(dns, EvidenceTypes.ThreatIntelligenceBlacklistedDnsAnswer, info, dns.Source, dns.Destination, answer,
                         $"DNS answer with a blacklisted IP or domain: {answer} for query: {dns.Query}. Source: {info.Source}. Description: {info.Description}.",
                         Protocol.Udp));

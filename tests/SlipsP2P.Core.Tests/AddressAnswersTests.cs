@@ -1,0 +1,28 @@
+namespace SlipsP2P.Core.Tests;
+
+public sealed class AddressAnswersTests
+{
+    [Fact]
+    public void List_ReadsAsTheAddressesTexts_InOrder()
+    {
+        var answers = new AddressAnswers([IpAddr.Parse("192.0.2.1"), IpAddr.Parse("2001:db8::7"), IpAddr.Parse("::ffff:198.51.100.2")]);
+        Assert.Equal(3, answers.Count);
+        Assert.Equal(["192.0.2.1", "2001:db8::7", "198.51.100.2"], answers);
+        Assert.Equal(IpAddr.Parse("2001:db8::7"), answers.Addresses[1]);
+    }
+
+    [Fact]
+    public void Indexer_OutOfRange_ThrowsAsAListDoes()
+    {
+        var answers = new AddressAnswers([IpAddr.Parse("192.0.2.1")]);
+        Assert.Throws<IndexOutOfRangeException>(() => answers[1]);
+        Assert.Throws<IndexOutOfRangeException>(() => answers[-1]);
+    }
+
+    [Fact]
+    public void Text_MadeOnceAndKept()
+    {
+        var answers = new AddressAnswers([IpAddr.Parse("192.0.2.1")]);
+        Assert.Same(answers[0], answers[0]);
+    }
+}
