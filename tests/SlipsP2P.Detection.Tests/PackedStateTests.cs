@@ -200,8 +200,9 @@ public sealed class PackedStateTests
     public void UidCounts_FirstInlineThenMore_BehavesAsADictionary()
     {
         var counts = new UidCounts();
-        var reference = new Dictionary<string, int>(StringComparer.Ordinal);
-        string[] uids = ["Ca", "Ca", "Cb", "Ca", "Cc", "Cb", "cA"];
+        var reference = new Dictionary<ulong, int>();
+        string[] texts = ["Ca", "Ca", "Cb", "Ca", "Cc", "Cb", "cA"];
+        ulong[] uids = [.. texts.Select(u => KeyHash.Of(u))];
         for (int i = 0; i < uids.Length; i++)
         {
             Assert.Equal(reference.TryGetValue(uids[i], out int expected), counts.TryGetValue(uids[i], out int actual));
@@ -217,7 +218,7 @@ public sealed class PackedStateTests
             Assert.Equal(count, actual);
         }
 
-        Assert.False(counts.TryGetValue("Cd", out int none));
+        Assert.False(counts.TryGetValue(KeyHash.Of("Cd"), out int none));
         Assert.Equal(0, none);
         Assert.Equal(0, new UidCounts().Count);
     }

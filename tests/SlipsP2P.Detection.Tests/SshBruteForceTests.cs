@@ -83,6 +83,27 @@ public class SshBruteForceTests
     }
 
     [Fact]
+    public void SshLog_AndFlowWithPackedUid_CountedOnce_UidsInTheEvidence()
+    {
+        // The flow carries its uid packed (as a capture's or a conn.log's flows do), the ssh.log record as text.
+        var records = new List<NetEvent>();
+        for (int i = 1; i <= 9; i++)
+        {
+            string uid = $"CHhAvVGS1DHFjwGM{i}";
+            var flow = Flow("10.0.0.9", "10.0.0.1", 22, 1000 + i, established: true, srcBytes: 1000, dstBytes: 1000);
+            Assert.True(PackedUid.TryPack(uid, out var packed));
+            flow.SetUid(packed);
+            records.Add(flow);
+            records.Add(new SshRecord { Source = Ip("10.0.0.9"), Destination = Ip("10.0.0.1"), DestinationPort = 22, Timestamp = 1000 + i, Uid = uid, AuthSuccess = false, AuthAttempts = 1 });
+        }
+
+        // Nine connections of one attempt each, seen twice: 9 attempts, reported once (at the threshold).
+        var e = Assert.Single(Run(records).OfType(EvidenceTypes.PasswordGuessing));
+        Assert.Contains("Attempts observed: 9.", e.Description, StringComparison.Ordinal);
+        Assert.Equal([.. Enumerable.Range(1, 9).Select(i => $"CHhAvVGS1DHFjwGM{i}")], e.Uids);
+    }
+
+    [Fact]
     public void SshLog_Successful_NotCounted()
     {
         var records = Enumerable.Range(1, 12).Select(i => (NetEvent)new SshRecord

@@ -51,7 +51,7 @@ public sealed partial class SshBruteForceDetector : IDetector
 
         // Slips' size heuristic: more than SshSuccessfulBytes in total means a session that logged in.
         if (flow.TotalBytes > ctx.Detectors.SshSuccessfulBytes) return;
-        Count(ctx, flow.Source, flow.Destination, flow.DestinationPort, flow.Uid, 1, flow.Timestamp, banner: "", success: false);
+        Count(ctx, flow.Source, flow.Destination, flow.DestinationPort, flow, 1, flow.Timestamp, banner: "", success: false);
     }
 
     public void OnRecord(NetEvent record, DetectionContext ctx)
@@ -114,10 +114,12 @@ public sealed partial class SshBruteForceDetector : IDetector
         if (ssh.Source.IsNone || ssh.Destination.IsNone) return;
         _sshServers.Add((ssh.Destination, ssh.DestinationPort));
         int increment = ssh.AuthSuccess == true ? 0 : Math.Max(1, ssh.AuthAttempts);
-        Count(ctx, ssh.Source, ssh.Destination, ssh.DestinationPort, ssh.Uid, increment, ssh.Timestamp, ssh.Client, ssh.AuthSuccess == true);
+        Count(ctx, ssh.Source, ssh.Destination, ssh.DestinationPort, ssh, increment, ssh.Timestamp, ssh.Client, ssh.AuthSuccess == true);
     }
 
-    private void Count(DetectionContext ctx, IpAddr source, IpAddr server, ushort port, string uid, int increment, double timestamp, string banner, bool success)
+    // The connection's uid is taken from its record (hashed, and kept packed in the campaign's list): the flows that
+    // carry their uid packed make no uid text here.
+    private void Count(DetectionContext ctx, IpAddr source, IpAddr server, ushort port, NetEvent connection, int increment, double timestamp, string banner, bool success)
     {
         var profile = _state.GetOrCreate(ctx.TimeWindow, source);
         if (profile is null) return;
@@ -133,7 +135,7 @@ public sealed partial class SshBruteForceDetector : IDetector
 
         // The same connection can arrive twice, as a flow (counted 1) and as an ssh.log record (counted by its
         // auth_attempts): count only the difference the second time.
-        if (uid.Length > 0)
+        if (connection.HasUid && KeyHash.TryOfUid(connection, out ulong uid))
         {
             if (campaign.Counted.TryGetValue(uid, out int already))
             {
@@ -157,7 +159,7 @@ public sealed partial class SshBruteForceDetector : IDetector
 
         if (increment <= 0) return;
         campaign.Attempts += increment;
-        campaign.Uids.Add(uid);
+        campaign.Uids.AddUidOf(connection);
         int threshold = ctx.Detectors.SshAttemptThreshold;
         int bucket = Bucket(campaign.Attempts, threshold);
         if (bucket <= campaign.ReportedBucket) return;
