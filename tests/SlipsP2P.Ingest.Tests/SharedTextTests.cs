@@ -26,6 +26,28 @@ public sealed class SharedTextTests
     }
 
     [Fact]
+    public async Task Get_TwoThreadsOnTheSameSlots_EachGetsItsOwnCharacters()
+    {
+        // The flow workers share the table: a slot's hash and string written by one thread while the other reads
+        // must only cost a miss, never return the other thread's value.
+        const int Rounds = 200_000;
+        int wrong = 0;
+        void Run(string prefix)
+        {
+            for (int i = 0; i < Rounds; i++)
+            {
+                string value = prefix + (i % (SharedText.Slots * 2));
+                if (!string.Equals(SharedText.Get(value.AsSpan()), value, StringComparison.Ordinal)) Interlocked.Increment(ref wrong);
+            }
+        }
+
+        var a = Task.Run(() => Run("a.example/"), TestContext.Current.CancellationToken);
+        var b = Task.Run(() => Run("b.example/"), TestContext.Current.CancellationToken);
+        await Task.WhenAll(a, b);
+        Assert.Equal(0, wrong);
+    }
+
+    [Fact]
     public void Get_LongerThanTheLimit_IsNotShared()
     {
         string longValue = new('a', SharedText.MaxSharedLength + 1);
