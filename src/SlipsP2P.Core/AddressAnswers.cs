@@ -26,6 +26,22 @@ public sealed class AddressAnswers : IReadOnlyList<string>
     /// <summary>The answers.</summary>
     public ReadOnlySpan<IpAddr> Addresses => _addresses;
 
+    /// <summary>
+    /// Answer <paramref name="index"/> of a DNS record's <paramref name="answers"/> as an address: taken as it is from
+    /// an <see cref="AddressAnswers"/>, parsed from its text otherwise; false for a name or any other text.
+    /// </summary>
+    public static bool TryGetAddress(IReadOnlyList<string> answers, int index, out IpAddr address)
+    {
+        ArgumentNullException.ThrowIfNull(answers);
+        if (answers is AddressAnswers all)
+        {
+            address = all._addresses[index];
+            return true;
+        }
+
+        return IpAddr.TryParse(answers[index], out address);
+    }
+
     /// <inheritdoc />
     public int Count => _addresses.Length;
 

@@ -25,4 +25,19 @@ public sealed class AddressAnswersTests
         var answers = new AddressAnswers([IpAddr.Parse("192.0.2.1")]);
         Assert.Same(answers[0], answers[0]);
     }
+
+    [Fact]
+    public void TryGetAddress_AddressListOrTexts_SameAddressesNamesRefused()
+    {
+        IReadOnlyList<string> asAddresses = new AddressAnswers([IpAddr.Parse("192.0.2.1"), IpAddr.Parse("2001:db8::7")]);
+        IReadOnlyList<string> asTexts = ["192.0.2.1", "2001:db8::7", "cdn.example.net"];
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.True(AddressAnswers.TryGetAddress(asAddresses, i, out var a));
+            Assert.True(AddressAnswers.TryGetAddress(asTexts, i, out var b));
+            Assert.Equal(a, b);
+        }
+
+        Assert.False(AddressAnswers.TryGetAddress(asTexts, 2, out _));
+    }
 }

@@ -55,14 +55,8 @@ public sealed class DetectionContext
     public bool TryGetAnswerAddress(DnsRecord dns, int index, out IpAddr address)
     {
         ArgumentNullException.ThrowIfNull(dns);
-        if (dns.Answers is AddressAnswers all)
-        {
-            // Read from a capture: the answers are addresses already.
-            address = all.Addresses[index];
-            return true;
-        }
-
-        if ((uint)index >= MaxSharedAnswers) return IpAddr.TryParse(dns.Answers[index], out address);
+        // A capture's answers are addresses already; only texts are parsed, and shared.
+        if (dns.Answers is AddressAnswers || (uint)index >= MaxSharedAnswers) return AddressAnswers.TryGetAddress(dns.Answers, index, out address);
         if (!ReferenceEquals(dns, _answersOf) || !ReferenceEquals(dns.Answers, _answersList)) ParseAnswers(dns);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, dns.Answers.Count);
         address = _answers[index];

@@ -209,24 +209,19 @@ public sealed class Whitelist
     {
         var entry = MatchDomain(dns.Query);
         int n = Math.Min(dns.Answers.Count, MaxAnswersPerRecord);
-        var addresses = dns.Answers is AddressAnswers all ? all.Addresses : default;
         if (entry is null)
         {
-            // A CNAME answer inside a whitelisted domain whitelists the addresses it led to (a capture's answers that
-            // are all addresses have no name to match).
-            if (!addresses.IsEmpty) return;
+            // A CNAME answer inside a whitelisted domain whitelists the addresses it led to.
             for (int i = 0; i < n && entry is null; i++)
             {
-                string a = dns.Answers[i];
-                if (!IpAddr.TryParse(a, out _)) entry = MatchDomain(a);
+                if (!AddressAnswers.TryGetAddress(dns.Answers, i, out _)) entry = MatchDomain(dns.Answers[i]);
             }
         }
 
         if (entry is null) return;
         for (int i = 0; i < n; i++)
         {
-            if (!addresses.IsEmpty) Remember(addresses[i], entry);
-            else if (IpAddr.TryParse(dns.Answers[i], out var ip)) Remember(ip, entry);
+            if (AddressAnswers.TryGetAddress(dns.Answers, i, out var ip)) Remember(ip, entry);
         }
     }
 
