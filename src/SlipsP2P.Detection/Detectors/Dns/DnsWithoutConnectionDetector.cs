@@ -140,7 +140,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         s.Source = dns.Source;
         s.Resolver = dns.Destination;
         s.Query = q;
-        if (!dns.TryGetPackedUid(out s.Uid) && dns.Uid.Length > 0) _uidTexts[slot] = dns.Uid;
+        if (!dns.TryGetPackedUid(out s.Uid)) _uidTexts[slot] = dns.Uid; // a uid that does not pack is never empty
         s.FirstNode = -1;
         for (int i = 0; i < k; i++) LinkNode(slot, answers[i]);
         _order.Enqueue((slot, s.Generation));

@@ -135,7 +135,7 @@ public sealed partial class SshBruteForceDetector : IDetector
 
         // The same connection can arrive twice, as a flow (counted 1) and as an ssh.log record (counted by its
         // auth_attempts): count only the difference the second time.
-        if (connection.HasUid && KeyHash.TryOfUid(connection, out ulong uid))
+        if (KeyHash.TryOfUid(connection, out ulong uid))
         {
             if (campaign.Counted.TryGetValue(uid, out int already))
             {
