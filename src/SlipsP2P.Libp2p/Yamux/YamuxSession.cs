@@ -116,10 +116,15 @@ public sealed partial class YamuxSession : IAsyncDisposable
             stream = new YamuxStream(this, id, outbound: true);
             _streams[id] = stream;
             _unacknowledged++;
+            // The SYN is queued under the lock that gave out the id, so SYNs reach the wire in id order: the remote
+            // takes a SYN whose id is not above the last one it saw for a stale id. Two opens that raced between
+            // taking an id and queueing its SYN left the lower id's stream waiting for ever (CI, HostTests). The
+            // window is granted first: the remote may send as soon as it has the SYN (a fresh stream's lock, and a
+            // write to an unbounded channel: nothing here waits).
+            stream.GrantInitialWindow();
+            SendControl(YamuxFrameType.WindowUpdate, YamuxFlags.Syn, id, stream.InitialWindowGrant);
         }
 
-        stream.GrantInitialWindow();
-        SendControl(YamuxFrameType.WindowUpdate, YamuxFlags.Syn, stream.Id, stream.InitialWindowGrant);
         stream.StartSending();
         return stream;
     }
@@ -377,9 +382,11 @@ public sealed partial class YamuxSession : IAsyncDisposable
         bool refuse;
         lock (_sync)
         {
-            if (id <= _lastRemoteStreamId) return null; // Reused id of a finished stream.
-            _lastRemoteStreamId = id;
-            refuse = _localGoAway || _closed || _inboundCount >= Options.MaxInboundStreams;
+            // An id not above the last one is stale (a finished stream's, or a SYN sent out of order): refused with a
+            // reset, so that the opener hears of it instead of waiting for an answer.
+            bool stale = id <= _lastRemoteStreamId;
+            if (!stale) _lastRemoteStreamId = id;
+            refuse = stale || _localGoAway || _closed || _inboundCount >= Options.MaxInboundStreams;
             if (!refuse) _inboundCount++;
         }
 

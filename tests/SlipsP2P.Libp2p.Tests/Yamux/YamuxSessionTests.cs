@@ -363,4 +363,61 @@ public sealed class YamuxSessionTests : IAsyncLifetime
         Assert.Equal(1, _server.StreamCount);
         first.Reset();
     }
+
+    [Fact]
+    public async Task ConcurrentOpens_SynsLeaveInIdOrder()
+    {
+        // The receiver takes a SYN whose id is not above the last one it saw for a stale id (and resets it): stream ids
+        // must reach the wire in the order they were given out, however many threads open at once. Seen in CI: two
+        // opens raced between taking an id and queueing its SYN, and the later id's SYN went first.
+        const int Rounds = 100, Threads = 4, PerThread = 60; // 240 unacknowledged streams: under the 256 allowed
+        for (int round = 0; round < Rounds; round++)
+        {
+            var (clientSide, rawSide) = DuplexPipePair.Create();
+            var client = new YamuxSession(clientSide, isClient: true, new YamuxOptions { KeepAliveInterval = TimeSpan.Zero });
+            client.Start();
+            using var go = new Barrier(Threads);
+            var openers = Enumerable.Range(0, Threads).Select(_ => Task.Factory.StartNew(() =>
+            {
+                go.SignalAndWait(TestContext.Current.CancellationToken);
+                for (int i = 0; i < PerThread; i++) client.OpenStream();
+            }, TestContext.Current.CancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
+            await Task.WhenAll(openers).DefaultTimeout();
+
+            var bytes = await PipeIo.ReadExactlyAsync(rawSide.Input, Threads * PerThread * 12).DefaultTimeout();
+            uint last = 0;
+            for (int f = 0; f < Threads * PerThread; f++)
+            {
+                Assert.Equal(OperationStatus.Done, YamuxHeader.TryRead(bytes.AsSpan(f * 12, 12), out var h, out _));
+                Assert.True((h.Flags & YamuxFlags.Syn) != 0, $"frame {f} is not a SYN: {h}");
+                Assert.True(h.StreamId > last, $"round {round}: SYN {h.StreamId} after SYN {last}");
+                last = h.StreamId;
+            }
+
+            await rawSide.Input.CompleteAsync();
+            await rawSide.Output.CompleteAsync();
+            await client.DisposeAsync().DefaultTimeout();
+        }
+    }
+
+    [Fact]
+    public async Task SynBelowTheLastId_ByRawPeer_StreamReset()
+    {
+        // A SYN whose id is not above the last the peer opened cannot start a stream; the opener hears so (RST) rather
+        // than waiting for an answer that never comes.
+        _server.InboundStreamHandler = _ => Task.Delay(Timeout.Infinite, TestContext.Current.CancellationToken);
+        _server.Start();
+        var frames = new byte[24];
+        new YamuxHeader(YamuxFrameType.WindowUpdate, YamuxFlags.Syn, 3, 0).Write(frames);
+        new YamuxHeader(YamuxFrameType.WindowUpdate, YamuxFlags.Syn, 1, 0).Write(frames.AsSpan(12));
+        await PipeIo.WriteAsync(_clientTransport.Output, frames);
+
+        var reply = await PipeIo.ReadExactlyAsync(_clientTransport.Input, 24).DefaultTimeout();
+        Assert.Equal(OperationStatus.Done, YamuxHeader.TryRead(reply, out var ack, out _));
+        Assert.Equal(3u, ack.StreamId);
+        Assert.True((ack.Flags & YamuxFlags.Ack) != 0);
+        Assert.Equal(OperationStatus.Done, YamuxHeader.TryRead(reply.AsSpan(12), out var rst, out _));
+        Assert.Equal(new YamuxHeader(YamuxFrameType.WindowUpdate, YamuxFlags.Rst, 1, 0), rst);
+        Assert.Equal(1, _server.StreamCount);
+    }
 }
