@@ -1,4 +1,17 @@
-# Sourced by the bench scripts (after they set $home): the build they time and the capture they time it on.
+# Sourced by the bench scripts (after they set $home): the Debian packages they need, the build they time and the
+# capture they time it on.
+
+# bench_install SCRIPT PACKAGE...: installs the Debian packages when root (refreshing the package lists first when
+# they are missing, as on a fresh machine, whose apt-get install cannot locate anything); otherwise names them and fails.
+bench_install() {
+  local script="$1"; shift
+  [ "$#" -gt 0 ] || return 0
+  if [ "$(id -u)" != 0 ]; then echo "$script: missing $* (run as root to install, or apt-get install them)" >&2; exit 1; fi
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null 2>&1; then
+    apt-get update -q >/dev/null 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null || { echo "$script: could not install $*" >&2; exit 1; }
+  fi
+}
 
 # bench_build DIR: copies the Release build into DIR and sets the slips command array to run that copy. The ./slips
 # launcher rebuilds whenever a source file is newer than its build, and a rebuild inside a timed run (someone saving a

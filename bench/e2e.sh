@@ -15,14 +15,11 @@ command -v argus >/dev/null 2>&1 || [ -x /usr/sbin/argus ] || need+=(argus-serve
 command -v ra >/dev/null 2>&1 || need+=(argus-client)
 command -v tcpdump >/dev/null 2>&1 || [ -x /usr/sbin/tcpdump ] || need+=(tcpdump)
 [ -x /usr/bin/time ] || need+=(time)
-if [ "${#need[@]}" -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null
-  else echo "e2e.sh: missing ${need[*]} (run as root to install)" >&2; exit 1; fi
-fi
-PATH="$PATH:/usr/sbin"
-
 # shellcheck source=bench/common.sh
 source "$home/bench/common.sh"
+bench_install e2e.sh "${need[@]}"
+PATH="$PATH:/usr/sbin"
+
 bench_build "$work/bin"
 
 pcap="$work/bench-$packets.pcap"

@@ -13,10 +13,10 @@ packets="${2:-2000000}"
 work="${3:-/tmp/slips-bench}"
 runs="${RUNS:-3}"
 mkdir -p "$work"
-[ -x /usr/bin/time ] || { echo "flow-length.sh: /usr/bin/time missing (apt-get install time)" >&2; exit 1; }
 
 # shellcheck source=bench/common.sh
 source "$home/bench/common.sh"
+[ -x /usr/bin/time ] || bench_install flow-length.sh time
 bench_build "$work/flow-length-bin"
 pcap="$work/bench-$packets.pcap"
 bench_capture "$packets" "$pcap"

@@ -16,13 +16,10 @@ work="${3:-/tmp/slips-bench}"
 limit=50
 runs="${RUNS:-3}"
 mkdir -p "$work"
-if [ ! -x /usr/bin/time ]; then
-  if [ "$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q time >/dev/null
-  else echo "memory.sh: /usr/bin/time missing (apt-get install time)" >&2; exit 1; fi
-fi
 
 # shellcheck source=bench/common.sh
 source "$home/bench/common.sh"
+[ -x /usr/bin/time ] || bench_install memory.sh time
 bench_build "$work/memory-bin"
 
 # run N: analyses the N-packet capture; prints "rss_mb cpu_s dropped".

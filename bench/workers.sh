@@ -10,10 +10,10 @@ packets="${1:-2000000}"
 workers="${2:-2}"
 work="${3:-/tmp/slips-bench}"
 mkdir -p "$work"
-[ -x /usr/bin/time ] || { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q time >/dev/null; } || { echo "workers.sh: /usr/bin/time missing" >&2; exit 1; }
 
 # shellcheck source=bench/common.sh
 source "$home/bench/common.sh"
+[ -x /usr/bin/time ] || bench_install workers.sh time
 bench_build "$work/bin-workers"
 
 pcap="$work/bench-$packets.pcap"
