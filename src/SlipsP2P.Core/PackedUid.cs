@@ -18,7 +18,8 @@ public readonly struct PackedUid : IEquatable<PackedUid>
     /// <summary>Longest uid that packs (two 60-bit halves of ten 6-bit codes).</summary>
     public const int MaxLength = 20;
 
-    private const int CharsPerHalf = 10;
+    /// <summary>Characters in each 60-bit half (the first ten in the low half, the rest in the high one).</summary>
+    public const int CharsPerHalf = 10;
     private const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
     // Code of each ASCII character: 1..62 for the alphabet, 0 for anything else (0 also ends the text). Constant data in
@@ -44,6 +45,16 @@ public readonly struct PackedUid : IEquatable<PackedUid>
         _low = low;
         _high = high;
     }
+
+    /// <summary>
+    /// The uid whose characters have the six-bit codes <paramref name="low"/> (characters 0-9, character i at bits 6i)
+    /// and <paramref name="high"/> (characters 10-19); a character's code is its index in the base62 alphabet
+    /// (0-9, A-Z, a-z) plus one, and a zero code ends the uid. For generators that make uids from numbers
+    /// (<c>FlowUid</c>) without writing the text and packing it back.
+    /// </summary>
+    public static PackedUid FromCodes(ulong low, ulong high) => new(low & CodeBits, high & CodeBits);
+
+    private const ulong CodeBits = (1UL << (6 * CharsPerHalf)) - 1;
 
     /// <summary>True for the empty uid.</summary>
     public bool IsEmpty => _low == 0;

@@ -47,6 +47,31 @@ public class PackedUidTests
     public void CodeTable_EqualsTheAlphabetsCodes() =>
         Assert.Equal(PackedUid.CodesFromAlphabet(), PackedUid.Codes.ToArray());
 
+    [Theory]
+    [InlineData("C")]
+    [InlineData("C0aZ9zA8bY")]
+    [InlineData("C0aZ9zA8bY7cX6dW5e")]
+    [InlineData("zzzzzzzzzzzzzzzzzzzz")]
+    public void FromCodes_AlphabetIndexesPlusOne_EqualsThePackedText(string uid)
+    {
+        const string alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        ulong low = 0, high = 0;
+        for (int i = 0; i < uid.Length; i++)
+        {
+            ulong code = (ulong)alphabet.IndexOf(uid[i], StringComparison.Ordinal) + 1;
+            if (i < PackedUid.CharsPerHalf) low |= code << (6 * i);
+            else high |= code << (6 * (i - PackedUid.CharsPerHalf));
+        }
+
+        Assert.True(PackedUid.TryPack(uid, out var packed));
+        Assert.Equal(packed, PackedUid.FromCodes(low, high));
+        Assert.Equal(uid, PackedUid.FromCodes(low, high).ToString());
+    }
+
+    [Fact]
+    public void FromCodes_BitsAboveTheTenCodes_Ignored() =>
+        Assert.Equal(PackedUid.FromCodes(13, 0), PackedUid.FromCodes(13 | (0xFUL << 60), 0xFUL << 60));
+
     [Fact]
     public void TryPack_DifferentUids_DifferentValues()
     {

@@ -9,32 +9,37 @@ namespace SlipsP2P.Ingest.Flows;
 /// </summary>
 public static class FlowUid
 {
-    private const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    // The code PackedUid gives 'C', the first character of every uid (its alphabet index, 12, plus one).
+    private const ulong PrefixCode = 13;
 
-    /// <summary>The uid of flow number <paramref name="counter"/> under <paramref name="seed"/>.</summary>
+    /// <summary>
+    /// The uid of flow number <paramref name="counter"/> under <paramref name="seed"/>: "C" and 17 base62 digits, the
+    /// first 9 from one 64-bit value and the other 8 from a second (62^9 &lt; 2^64), made directly as
+    /// <see cref="PackedUid"/> codes (each digit's alphabet index plus one). Writing the text and packing it back was
+    /// 2.7% of a capture's CPU (issue 5).
+    /// </summary>
     public static PackedUid Create(ulong seed, long counter)
-    {
-        Span<char> text = stackalloc char[Length];
-        Write(seed, counter, text);
-        PackedUid.TryPack(text, out var packed);
-        return packed;
-    }
-
-    private const int Length = 18;
-
-    private static void Write(ulong seed, long counter, Span<char> span)
     {
         ulong x = Mix(seed + ((ulong)counter * 0x9E3779B97F4A7C15UL));
         ulong y = Mix(x ^ 0xD6E8FEB86659FD93UL);
-        span[0] = 'C';
-        for (int i = 1; i < Length; i++)
+        ulong low = PrefixCode;
+        for (int i = 1; i < PackedUid.CharsPerHalf; i++)
         {
-            // 17 digits: the first 9 from one 64-bit value, the rest from the other (62^9 < 2^64).
-            ref ulong v = ref (i <= 9 ? ref x : ref y);
-            span[i] = Alphabet[(int)(v % 62)];
-            v /= 62;
+            low |= ((x % 62) + 1) << (6 * i);
+            x /= 62;
         }
+
+        ulong high = 0;
+        for (int i = 0; i < Length - PackedUid.CharsPerHalf; i++)
+        {
+            high |= ((y % 62) + 1) << (6 * i);
+            y /= 62;
+        }
+
+        return PackedUid.FromCodes(low, high);
     }
+
+    private const int Length = 18;
 
     private static ulong Mix(ulong z)
     {
