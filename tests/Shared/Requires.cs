@@ -74,8 +74,12 @@ internal static class Requires
         return name;
     }
 
-    /// <summary>Runs a process to completion with a timeout, returning exit code, stdout and stderr.</summary>
-    public static (int ExitCode, string Stdout, string Stderr) Run(string file, string arguments, TimeSpan timeout, string? stdin = null, string? workingDirectory = null)
+    /// <summary>
+    /// Runs a process to completion with a timeout, returning exit code, stdout and stderr; <paramref name="environment"/>
+    /// sets variables for it on top of this process's.
+    /// </summary>
+    public static (int ExitCode, string Stdout, string Stderr) Run(string file, string arguments, TimeSpan timeout, string? stdin = null, string? workingDirectory = null,
+                                                                   IReadOnlyDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo(file, arguments)
         {
@@ -85,6 +89,11 @@ internal static class Requires
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? RepoRoot,
         };
+        if (environment is not null)
+        {
+            foreach (var (name, value) in environment) psi.Environment[name] = value;
+        }
+
         using var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + file);
         var so = p.StandardOutput.ReadToEndAsync();
         var se = p.StandardError.ReadToEndAsync();

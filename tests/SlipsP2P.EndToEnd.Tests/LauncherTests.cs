@@ -47,6 +47,33 @@ public sealed class LauncherTests
         Directory.Delete(dir, true);
     }
 
+    [Fact]
+    public void MlTrainHelp_NativeBuild_PrintedWithoutTheTrainersBuild()
+    {
+        RequireNativeHost();
+        Launcher.EnsureBuilt();
+        // A dotnet first on PATH that only leaves a mark: the trainer's JIT build (made with dotnet publish, run with
+        // dotnet) would call it; help must come from the native build without it.
+        string dir = CliRunner.NewTempDirectory("ml-help");
+        string mark = Path.Combine(dir, "dotnet-called");
+        string fake = Path.Combine(dir, "dotnet");
+        File.WriteAllText(fake, $"#!/bin/sh\ntouch '{mark}'\nexit 99\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var env = new Dictionary<string, string> { ["PATH"] = dir + ":" + Environment.GetEnvironmentVariable("PATH") };
+
+        foreach (string help in new[] { "--help", "-h" })
+        {
+            var (code, stdout, stderr) = Requires.Run(Launcher.SlipsPath, $"ml train {help}", s_timeout, environment: env);
+
+            Assert.True(code == 0, stderr);
+            Assert.Contains("slips ml train [options]", stdout, StringComparison.Ordinal);
+            Assert.Contains("--labels", stdout, StringComparison.Ordinal);
+            Assert.False(File.Exists(mark), "the launcher went to the trainer's JIT build for " + help);
+        }
+
+        Directory.Delete(dir, true);
+    }
+
     /// <summary>glibc x86-64 Linux with clang or gcc on PATH (./test.sh installs gcc as root when both are missing).</summary>
     private static void RequireNativeHost()
     {
