@@ -4,6 +4,9 @@
 # Prints wall time, CPU time, packets/s, flows/s and peak RSS of each tool and the ratios, then the same for
 # flow files (a Zeek conn.log and an Argus binetflow made from that capture). Also checks that the analysis finds
 # the scans the generator put in. Installs argus-server, argus-client, tcpdump and time from Debian when root.
+# RUNS=N (default 1) times every command N times, the tools taking turns (slips, argus, tcpdump, slips, ...), and
+# prints medians with the range of all runs: this virtual machine's speed moves by up to 40% from minute to minute, so
+# one run of each says little about a few percent, and turns share the slow and the fast minutes fairly.
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 packets="${1:-2000000}"
@@ -26,11 +29,12 @@ pcap="$work/bench-$packets.pcap"
 bench_capture "$packets" "$pcap"
 npk=$(python3 -c "import json;print(json.load(open('$pcap.json'))['packets'])")
 
-# measure NAME COMMAND...: runs once to warm the page cache, then timed; appends "name wall cpu rss" to results.
+# measure NAME COMMAND...: one timed run; appends "name wall cpu rss" to results. Each command runs once untimed
+# first (warm), so that the page cache holds its input.
+runs="${RUNS:-1}"
 results="$work/results.txt"; : > "$results"
 measure() {
   local name="$1"; shift
-  "$@" >/dev/null 2>&1 || true
   /usr/bin/time -v -o "$work/time.txt" "$@" > "$work/$name.out" 2> "$work/$name.err" || { echo "$name failed:"; tail -5 "$work/$name.err"; exit 1; }
   local wall cpu rss
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$work/time.txt")
@@ -38,11 +42,32 @@ measure() {
   rss=$(awk -F': ' '/Maximum resident set size/ {print $2/1024}' "$work/time.txt")
   echo "$name $wall $cpu $rss" >> "$results"
 }
+warm() { "$@" >/dev/null 2>&1 || true; }
+
+# medians: prints "name median_wall median_cpu median_rss min_cpu max_cpu min_rss max_rss n" per name of $results, in the
+# order the names first appear.
+medians() {
+  python3 - "$results" <<'PY'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    name, wall, cpu, rss = line.split()
+    runs.setdefault(name, []).append((float(wall), float(cpu), float(rss)))
+for name, r in runs.items():
+    wall, cpu, rss = ([x[i] for x in r] for i in range(3))
+    print(name, statistics.median(wall), statistics.median(cpu), statistics.median(rss), min(cpu), max(cpu), min(rss), max(rss), len(r))
+PY
+}
 
 out="$work/out"
-measure slips "${slips[@]}" -f "$pcap" -o "$out" --no-progress
-measure argus argus -r "$pcap" -w /dev/null
-measure tcpdump tcpdump -r "$pcap" -w /dev/null
+warm "${slips[@]}" -f "$pcap" -o "$out" --no-progress
+warm argus -r "$pcap" -w /dev/null
+warm tcpdump -r "$pcap" -w /dev/null
+for ((r = 0; r < runs; r++)); do
+  measure slips "${slips[@]}" -f "$pcap" -o "$out" --no-progress
+  measure argus argus -r "$pcap" -w /dev/null
+  measure tcpdump tcpdump -r "$pcap" -w /dev/null
+done
 
 flows=$(awk '/into .* flows/ {for(i=1;i<=NF;i++) if ($i=="into") {gsub(",","",$(i+1)); print $(i+1)}}' "$work/slips.out")
 
@@ -76,20 +101,27 @@ then correct=1; else correct=0; fi
 
 echo
 echo "Capture: $npk packets, $flows flows ($(du -h "$pcap" | cut -f1)), $(nproc) cores, $(uname -m), $(date -u +%Y-%m-%d); slips build: $bench_kind"
+[ "$runs" = 1 ] || echo "Medians of $runs runs each, the tools taking turns; the ranges are over all runs."
 printf '| tool | wall s | CPU s | packets/s (wall) | packets per CPU s | flows/s (wall) | peak RSS MB |\n|---|---|---|---|---|---|---|\n'
-while read -r name wall cpu rss; do
-  awk -v n="$name" -v w="$wall" -v c="$cpu" -v r="$rss" -v p="$npk" -v f="$flows" \
-    'BEGIN { fl = (n=="slips") ? sprintf("%.0f", f/w) : "-"; printf "| %s | %.2f | %.2f | %.0f | %.0f | %s | %.0f |\n", n, w, c, p/w, p/c, fl, r }'
-done < "$results"
-awk '{w[$1]=$2} END { printf "\nslips vs argus: %.2fx faster; slips vs tcpdump read-only: %.2fx the time\n", w["argus"]/w["slips"], w["slips"]/w["tcpdump"] }' "$results"
+medians > "$work/medians.txt"
+while read -r name wall cpu rss cmin cmax rmin rmax n; do
+  awk -v n="$name" -v w="$wall" -v c="$cpu" -v r="$rss" -v p="$npk" -v f="$flows" -v cmin="$cmin" -v cmax="$cmax" -v rmin="$rmin" -v rmax="$rmax" -v k="$n" \
+    'BEGIN { fl = (n=="slips") ? sprintf("%.0f", f/w) : "-"
+             pc = (k > 1) ? sprintf("%.0f (%.0f-%.0f)", p/c, p/cmax, p/cmin) : sprintf("%.0f", p/c)
+             rs = (k > 1) ? sprintf("%.0f (%.0f-%.0f)", r, rmin, rmax) : sprintf("%.0f", r)
+             printf "| %s | %.2f | %.2f | %.0f | %s | %s | %s |\n", n, w, c, p/w, pc, fl, rs }'
+done < "$work/medians.txt"
+awk '{w[$1]=$2} END { printf "\nslips vs argus: %.2fx faster; slips vs tcpdump read-only: %.2fx the time (medians)\n", w["argus"]/w["slips"], w["slips"]/w["tcpdump"] }' "$work/medians.txt"
 
 # Memory bounded by the traffic's state, not its length: the same mix, one tenth as long.
 tenth=$((packets / 10))
 small="$work/bench-$tenth.pcap"
 bench_capture "$tenth" "$small"
-measure slips-tenth "${slips[@]}" -f "$small" -o "$work/out-tenth" --no-progress
+warm "${slips[@]}" -f "$small" -o "$work/out-tenth" --no-progress
+for ((r = 0; r < runs; r++)); do measure slips-tenth "${slips[@]}" -f "$small" -o "$work/out-tenth" --no-progress; done
+medians > "$work/medians.txt"
 awk -v t="$tenth" -v p="$npk" '{r[$1]=$4} END { g = 100 * (r["slips"] / r["slips-tenth"] - 1);
-  printf "memory: peak RSS %.0f MB on %d packets, %.0f MB on ~%d packets: %+.0f%% for 10x the traffic (target < +50%%)\n", r["slips-tenth"], t, r["slips"], p, g }' "$results"
+  printf "memory: peak RSS %.0f MB on %d packets, %.0f MB on ~%d packets: %+.0f%% for 10x the traffic (target < +50%%)\n", r["slips-tenth"], t, r["slips"], p, g }' "$work/medians.txt"
 
 # Flow files made from the same capture: Zeek conn.log (by slips --write-flows) and an Argus binetflow (by argus + ra).
 conn="$work/conn-$packets.log"; binet="$work/flows-$packets.binetflow"
@@ -99,13 +131,26 @@ if [ ! -f "$binet" ]; then
   ra -r "$work/flows-$packets.argus" -n -u -c , -s stime dur proto saddr sport dir daddr dport state stos dtos pkts bytes sbytes > "$binet"
 fi
 : > "$results"
-measure slips-zeek "${slips[@]}" -f "$conn" -o "$work/out-zeek" --no-progress
-measure slips-argus "${slips[@]}" -f "$binet" -o "$work/out-argus" --no-progress
+warm "${slips[@]}" -f "$conn" -o "$work/out-zeek" --no-progress
+warm "${slips[@]}" -f "$binet" -o "$work/out-argus" --no-progress
+for ((r = 0; r < runs; r++)); do
+  measure slips-zeek "${slips[@]}" -f "$conn" -o "$work/out-zeek" --no-progress
+  measure slips-argus "${slips[@]}" -f "$binet" -o "$work/out-argus" --no-progress
+done
 nconn=$(grep -vc '^#' "$conn"); nbin=$(($(wc -l < "$binet") - 1))
 echo
 printf '| flow file | lines | wall s | CPU s | lines/s (wall) | peak RSS MB |\n|---|---|---|---|---|---|\n'
-while read -r name wall cpu rss; do
-  n=$([ "$name" = slips-zeek ] && echo "$nconn" || echo "$nbin")
-  awk -v nm="$name" -v w="$wall" -v c="$cpu" -v r="$rss" -v n="$n" 'BEGIN { printf "| %s | %d | %.2f | %.2f | %.0f | %.0f |\n", nm, n, w, c, n/w, r }'
-done < "$results"
+# lines/s from the median wall time, with the range over all runs' wall times.
+python3 - "$results" "$nconn" "$nbin" <<'PY'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    name, wall, cpu, rss = line.split()
+    runs.setdefault(name, []).append((float(wall), float(cpu), float(rss)))
+for name, r in runs.items():
+    n = int(sys.argv[2] if name == "slips-zeek" else sys.argv[3])
+    wall = statistics.median(x[0] for x in r)
+    rate = f"{n / wall:.0f}" + (f" ({n / max(x[0] for x in r):.0f}-{n / min(x[0] for x in r):.0f})" if len(r) > 1 else "")
+    print(f"| {name} | {n} | {wall:.2f} | {statistics.median(x[1] for x in r):.2f} | {rate} | {statistics.median(x[2] for x in r):.0f} |")
+PY
 [ "$correct" = 1 ] || { echo "e2e.sh: the alerts on the generated capture were not the expected ones (see correctness above)" >&2; exit 1; }
