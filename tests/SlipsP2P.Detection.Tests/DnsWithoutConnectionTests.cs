@@ -46,6 +46,35 @@ public class DnsWithoutConnectionTests
     }
 
     [Fact]
+    public void OnFinish_NamesKeptInTheSlotOrBeside_ReportedExactly()
+    {
+        // 31 characters fit the slot; 32 and a non-ASCII name are kept beside it; the same name in other case is one sample.
+        string fits = "a234567890123456789.example.com";
+        string longer = "ab234567890123456789.example.com";
+        Assert.Equal(31, fits.Length);
+        Assert.Equal(32, longer.Length);
+        var sink = Run(new DnsWithoutConnectionDetector(), null,
+            Dns("10.0.0.1", fits, 1, Answer(1)),
+            Dns("10.0.0.1", longer, 2, Answer(2)),
+            Dns("10.0.0.1", "bücher.example.de", 3, Answer(3)),
+            Dns("10.0.0.1", "Mixed.Example.com", 4, Answer(4)),
+            Dns("10.0.0.1", "mixed.example.COM", 5, Answer(5)));
+
+        var e = Assert.Single(sink.Evidence);
+        Assert.Equal($"5 domains resolved with no connection within 1800 s in this time window, e.g. {fits}, {longer}, bücher.example.de, Mixed.Example.com",
+                     e.Description);
+        Assert.Equal(5, e.Uids.Count);
+    }
+
+    [Fact]
+    public void OnFinish_OneLookupWithALongName_NamedExactly()
+    {
+        string name = new string('x', 40) + ".example.com";
+        var e = Assert.Single(Run(new DnsWithoutConnectionDetector(), null, Dns("10.0.0.1", name, 1, Answer(1))).Evidence);
+        Assert.Equal($"domain {name} resolved with no connection", e.Description);
+    }
+
+    [Fact]
     public void OnFlow_CaptureAnswersKeptAsAddresses_ConnectionFreesTheLookup()
     {
         var detector = new DnsWithoutConnectionDetector();

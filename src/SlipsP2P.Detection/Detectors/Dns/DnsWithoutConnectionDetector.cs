@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using SlipsP2P.Detection.Collections;
 using SlipsP2P.Detection.Detectors.FlowAlerts;
@@ -58,8 +59,8 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
     private readonly Stack<int> _freeNodes = new();
 
     // Slots and nodes live in pages of PageSize: no array doubling, whose last step left up to half of the slots unused
-    // (35,261 used of 65,536 on the 2M-packet generated capture, issue 5); the pages in use stay put. 72 bytes a slot
-    // and 32 a node (88 and 36 in the five arrays before).
+    // (35,261 used of 65,536 on the 2M-packet generated capture, issue 5); the pages in use stay put. 96 bytes a slot
+    // with its name (see Slot) and 32 a node.
     private const int PageBits = 12;
     private const int PageSize = 1 << PageBits;
     private const int PageMask = PageSize - 1;
@@ -70,6 +71,9 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
 
     // The uids that do not pack (not Zeek-shaped), by slot: rare, so not a field of every slot.
     private readonly Dictionary<int, string> _uidTexts = new();
+
+    // The names that do not fit a slot (longer than QueryBytes.Capacity or not ASCII), by slot.
+    private readonly Dictionary<int, string> _queryTexts = new();
     private int _live;
 
     private readonly Dictionary<IpAddr, Summary> _summaries = new();
@@ -139,7 +143,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         s.Timestamp = dns.Timestamp;
         s.Source = dns.Source;
         s.Resolver = dns.Destination;
-        s.Query = q;
+        if (!s.Query.TrySet(q)) _queryTexts[slot] = q;
         if (!dns.TryGetPackedUid(out s.Uid)) _uidTexts[slot] = dns.Uid; // a uid that does not pack is never empty
         s.FirstNode = -1;
         for (int i = 0; i < k; i++) LinkNode(slot, answers[i]);
@@ -168,7 +172,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
 
             if (!(s.Timestamp + wait < now)) break;
             _order.Dequeue();
-            Summarise(ref s, _uidTexts.GetValueOrDefault(head.Slot), ctx);
+            Summarise(ref s, head.Slot, ctx);
             FreeSlot(head.Slot);
         }
 
@@ -180,7 +184,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         if (_order.Count > (2 * _live) + 1024) Compact();
     }
 
-    private void Summarise(ref Slot s, string? uidText, DetectionContext ctx)
+    private void Summarise(ref Slot s, int slot, DetectionContext ctx)
     {
         // The window is the lookup's own (not kept in the slot: the same number from its time).
         int window = ctx.Windows.Number(s.Timestamp);
@@ -204,7 +208,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
             _oldestSummaryWindow = Math.Min(_oldestSummaryWindow, window);
         }
 
-        sum.Add(ref s, uidText);
+        sum.Add(ref s, _uidTexts.GetValueOrDefault(slot), _queryTexts.GetValueOrDefault(slot));
     }
 
     private void FlushSummaries(int beforeWindow, DetectionContext ctx)
@@ -302,6 +306,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         s = default;
         s.Generation = generation;
         if (_uidTexts.Count > 0) _uidTexts.Remove(slot);
+        if (_queryTexts.Count > 0) _queryTexts.Remove(slot);
         _freeSlots.Push(slot);
         _live--;
     }
@@ -397,6 +402,11 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         }
     }
 
+    /// <summary>
+    /// A waiting lookup: 96 bytes and no reference. Its name is kept in the slot as ASCII (a 23-character name was a
+    /// 72-byte string beside a 72-byte slot, and a reference from these long-lived pages to a young string that every
+    /// young collection had to follow; issue 5).
+    /// </summary>
     private struct Slot
     {
         public double Timestamp;
@@ -404,9 +414,42 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         public int FirstNode;
         public IpAddr Source;
         public IpAddr Resolver;
-        public string? Query;
         // The lookup's uid packed (16 bytes instead of a 56-byte string, issue 5), or in _uidTexts when it does not pack.
         public PackedUid Uid;
+        // The queried name, or empty with the name in _queryTexts when it does not fit.
+        public QueryBytes Query;
+    }
+
+    /// <summary>A short ASCII name kept by value: a length byte and up to <see cref="Capacity"/> characters.</summary>
+    [InlineArray(32)]
+    internal struct QueryBytes
+    {
+        /// <summary>Characters held at most (the first byte is the length).</summary>
+        public const int Capacity = 31;
+
+        private byte _element0;
+
+        /// <summary>Holds <paramref name="name"/>; false (and empty) when it is longer than <see cref="Capacity"/> or not ASCII.</summary>
+        public bool TrySet(string name)
+        {
+            Span<byte> bytes = this;
+            if (name.Length > Capacity || !Ascii.IsValid(name))
+            {
+                bytes[0] = 0;
+                return false;
+            }
+
+            bytes[0] = (byte)name.Length;
+            for (int i = 0; i < name.Length; i++) bytes[1 + i] = (byte)name[i];
+            return true;
+        }
+
+        /// <summary>The name held, as a new string ("" when none was).</summary>
+        public readonly string Text()
+        {
+            ReadOnlySpan<byte> bytes = this;
+            return Encoding.ASCII.GetString(bytes.Slice(1, bytes[0]));
+        }
     }
 
     /// <summary>One answer of a waiting lookup: a link in the chain of its (host, answer) key and among its siblings.</summary>
@@ -439,19 +482,21 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
 
         public UidList Uids { get; } = new();
 
-        public void Add(ref Slot s, string? uidText)
+        public void Add(ref Slot s, string? uidText, string? queryText)
         {
             Count++;
             LastTimestamp = Math.Max(LastTimestamp, s.Timestamp);
             Resolver = s.Resolver;
             Uids.Add(uidText, s.Uid);
             if (SampleCount >= SampleDomains) return;
+            // The name's text is made only here, for at most SampleDomains lookups of a window.
+            string query = queryText ?? s.Query.Text();
             for (int i = 0; i < SampleCount; i++)
             {
-                if (string.Equals(Sample[i], s.Query, StringComparison.OrdinalIgnoreCase)) return;
+                if (string.Equals(Sample[i], query, StringComparison.OrdinalIgnoreCase)) return;
             }
 
-            Sample[SampleCount++] = s.Query!;
+            Sample[SampleCount++] = query;
         }
 
         public void Restart(int window, long sequence)
