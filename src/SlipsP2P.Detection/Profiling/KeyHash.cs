@@ -28,7 +28,7 @@ internal static class KeyHash
         ArgumentNullException.ThrowIfNull(record);
         if (record.TryGetPackedUid(out var packed))
         {
-            hash = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(new ReadOnlySpan<PackedUid>(in packed)));
+            hash = OfUid(packed);
             return !packed.IsEmpty;
         }
 
@@ -37,6 +37,9 @@ internal static class KeyHash
     }
 
     /// <summary>The hash of an ordered pair of addresses.</summary>
+    /// <summary>The hash <see cref="TryOfUid"/> gives a record whose uid is <paramref name="packed"/>.</summary>
+    public static ulong OfUid(PackedUid packed) => XxHash3.HashToUInt64(MemoryMarshal.AsBytes(new ReadOnlySpan<PackedUid>(in packed)));
+
     public static ulong Of(IpAddr first, IpAddr second)
     {
         Span<ulong> lanes = [first.High, first.Low, second.High, second.Low];

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using SlipsP2P.Detection.Collections;
 using SlipsP2P.Detection.Profiling;
@@ -26,6 +27,9 @@ public sealed partial class SshBruteForceDetector : IDetector
     /// <summary>Servers known to speak SSH on a port other than 22.</summary>
     public const int MaxKnownServers = 65536;
 
+    /// <summary>First attempts waiting for a second one at most (more make campaigns at once).</summary>
+    public const int MaxFirstAttempts = 262144;
+
     private static readonly string[] s_automationBanners =
         ["libssh", "paramiko", "hydra", "medusa", "ncrack", "net::ssh", "net-ssh", "asyncssh", "jsch", "sshj", "nmap"];
 
@@ -34,6 +38,14 @@ public sealed partial class SshBruteForceDetector : IDetector
     private readonly WindowedStore<IpAddr, ProfileCampaigns> _state = new(static () => new ProfileCampaigns(), MaxProfilesPerWindow);
     private readonly BoundedSet<(IpAddr, ushort)> _sshServers = new(MaxKnownServers);
     private readonly ContainsMemo _sshService = new("ssh");
+
+    // Most (profile, server, port) keys see one connection in a window (a client logging in once), often twice: its ssh.log
+    // record (a capture's banner) and its flow. Such a first attempt, IPv4 with a packed uid, counted 1 and when one
+    // attempt cannot be reported, waits here in 40 bytes with its key, where a campaign cost about 240 (its object, uid
+    // counts and list, and its entry in the profile's dictionary; issue 5: 7,431 campaigns on the 2M-packet generated
+    // capture); the same connection again changes nothing, and another event makes the campaign the first would have
+    // made, then counts as before.
+    private readonly FlatMap<V4TupleKey, FirstAttempt, V4TupleKeyOps> _firsts = new();
 
     public string Name => "ssh_brute_force";
 
@@ -73,7 +85,14 @@ public sealed partial class SshBruteForceDetector : IDetector
     {
     }
 
-    public void EvictBefore(int window) => _state.EvictBefore(window);
+    public void EvictBefore(int window)
+    {
+        _state.EvictBefore(window);
+        _firsts.RemoveWhere(static (_, first, before) => first.Window < before, window);
+    }
+
+    /// <summary>First attempts waiting for a second (for tests and statistics).</summary>
+    internal int WaitingFirstAttempts => _firsts.Count;
 
     /// <summary>Slips' reporting bucket: -1 below the threshold, then floor(log2(attempts - threshold + 1)).</summary>
     public static int Bucket(int attempts, int threshold) =>
@@ -121,9 +140,40 @@ public sealed partial class SshBruteForceDetector : IDetector
     // carry their uid packed make no uid text here.
     private void Count(DetectionContext ctx, IpAddr source, IpAddr server, ushort port, NetEvent connection, int increment, double timestamp, string banner, bool success)
     {
+        int threshold = ctx.Detectors.SshAttemptThreshold;
+        var key = (server, port);
+        if (PackedKeys.TryTuple(source, server, port, Protocol.Tcp, out var firstKey))
+        {
+            ref var first = ref _firsts.GetValueRefOrNullRef(firstKey);
+            bool waiting = !Unsafe.IsNullRef(ref first) && first.Window == ctx.TimeWindow;
+            if (waiting && increment <= 1 && !success && KeyHash.TryOfUid(connection, out ulong again) && again == KeyHash.OfUid(first.Uid))
+            {
+                // The same connection again (its ssh.log record and its flow): counted already, as a campaign would
+                // have found it in its uid counts; only a banner is taken, as a campaign takes it.
+                if (banner.Length > 0) first = first with { Banner = Truncated(banner) };
+                return;
+            }
+
+            if (!Unsafe.IsNullRef(ref first))
+            {
+                // The key's next event in the window: the campaign first, as its first attempt made it. One of a past
+                // window is only dropped (its campaign would have gone with that window).
+                var attempt = first;
+                _firsts.Remove(firstKey);
+                if (waiting) MakeCampaign(ctx, source, key, attempt);
+            }
+
+            if (!waiting && increment == 1 && !success && Bucket(1, threshold) < 0 && _firsts.Count < MaxFirstAttempts
+                     && connection.TryGetPackedUid(out var packed) && !packed.IsEmpty
+                     && _state.Get(ctx.TimeWindow, source)?.Campaigns.ContainsKey(key) != true)
+            {
+                _firsts.Set(firstKey, new FirstAttempt(ctx.TimeWindow, packed, banner.Length > 0 ? Truncated(banner) : ""));
+                return;
+            }
+        }
+
         var profile = _state.GetOrCreate(ctx.TimeWindow, source);
         if (profile is null) return;
-        var key = (server, port);
         if (!profile.Campaigns.TryGetValue(key, out var campaign))
         {
             if (increment <= 0 || profile.Campaigns.Count >= MaxCampaignsPerProfile) return;
@@ -131,7 +181,7 @@ public sealed partial class SshBruteForceDetector : IDetector
             profile.Campaigns[key] = campaign;
         }
 
-        if (banner.Length > 0) campaign.Banner = banner.Length > 200 ? banner[..200] : banner;
+        if (banner.Length > 0) campaign.Banner = Truncated(banner);
 
         // The same connection can arrive twice, as a flow (counted 1) and as an ssh.log record (counted by its
         // auth_attempts): count only the difference the second time.
@@ -160,7 +210,6 @@ public sealed partial class SshBruteForceDetector : IDetector
         if (increment <= 0) return;
         campaign.Attempts += increment;
         campaign.Uids.AddUidOf(connection);
-        int threshold = ctx.Detectors.SshAttemptThreshold;
         int bucket = Bucket(campaign.Attempts, threshold);
         if (bucket <= campaign.ReportedBucket) return;
         campaign.ReportedBucket = bucket;
@@ -184,6 +233,22 @@ public sealed partial class SshBruteForceDetector : IDetector
             Uids = campaign.Uids.Snapshot(),
         });
     }
+
+    /// <summary>
+    /// The campaign a first attempt (one flow, counted 1, no banner, below the threshold) would have made: one attempt
+    /// and its uid, under the same caps.
+    /// </summary>
+    private void MakeCampaign(DetectionContext ctx, IpAddr source, (IpAddr, ushort) key, FirstAttempt first)
+    {
+        var profile = _state.GetOrCreate(ctx.TimeWindow, source);
+        if (profile is null || profile.Campaigns.Count >= MaxCampaignsPerProfile) return;
+        var campaign = new Campaign { Attempts = 1, Banner = first.Banner };
+        campaign.Counted[KeyHash.OfUid(first.Uid)] = 1;
+        campaign.Uids.Add(null, first.Uid);
+        profile.Campaigns[key] = campaign;
+    }
+
+    private static string Truncated(string banner) => banner.Length > 200 ? banner[..200] : banner;
 
     private void OnNotice(NoticeRecord notice, DetectionContext ctx)
     {
@@ -216,6 +281,9 @@ public sealed partial class SshBruteForceDetector : IDetector
 
     [GeneratedRegex(@"seen in (\d{1,9}) connections", RegexOptions.CultureInvariant)]
     private static partial Regex SeenIn();
+
+    /// <summary>A key's only attempt so far in <see cref="Window"/>, with its connection's client banner ("" for none).</summary>
+    private readonly record struct FirstAttempt(int Window, PackedUid Uid, string Banner);
 
     private sealed class ProfileCampaigns
     {
