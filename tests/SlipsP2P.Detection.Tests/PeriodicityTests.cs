@@ -146,6 +146,51 @@ public class PeriodicityTests
         Assert.Empty(sink.Evidence);
     }
 
+    [Theory]
+    [InlineData(3600 - 2, 0)] // the first connection at the end of window 1: window 2 has 7
+    [InlineData(3600 + 2, 1)] // all 8 in window 2
+    public void OnFlow_PackedFirstConnection_CountsOnlyInItsOwnWindow(double first, int expected)
+    {
+        // Packed uids (as a capture's flows carry them): a tuple's first connection waits in the compact table, whose
+        // entries keep no window but their time.
+        var sink = new RecordingSink();
+        var detector = new PeriodicityDetector();
+        var p = new AnalysisPipeline(new AnalysisOptions(), sink, [detector]);
+        p.OnEvent(Flow("10.0.0.9", "10.0.0.10", 80, 0, established: true)); // fixes the window origin at 0
+        var starts = new List<double> { first };
+        for (int i = 1; i < 8; i++) starts.Add(3600 + 2 + (i * 5));
+        int n = 0;
+        foreach (var ts in starts)
+        {
+            var flow = Flow("10.0.0.5", "93.184.216.34", 443, ts, established: true);
+            Assert.True(PackedUid.TryPack($"CHhAvVGS1DHFjw{n++:D3}", out var packed));
+            flow.SetUid(packed);
+            p.OnEvent(flow);
+        }
+
+        var all = sink.OfType(EvidenceTypes.CommandAndControlChannel);
+        Assert.Equal(expected, all.Count);
+        if (expected > 0) Assert.Equal("CHhAvVGS1DHFjw000", all[0].Uids[0]);
+    }
+
+    [Fact]
+    public void EvictBefore_FirstConnectionsOfEarlierWindows_Removed()
+    {
+        var detector = new PeriodicityDetector();
+        var p = new AnalysisPipeline(new AnalysisOptions(), new RecordingSink(), [detector]);
+        for (int i = 0; i < 3; i++)
+        {
+            var flow = Flow("10.0.0.5", $"93.184.216.{10 + i}", 443, (i * 3600) + 1, established: true);
+            Assert.True(PackedUid.TryPack($"CHhAvVGS1DHFjw{i:D3}", out var packed));
+            flow.SetUid(packed);
+            p.OnEvent(flow);
+        }
+
+        Assert.Equal(3, detector.WaitingFirstConnections);
+        detector.EvictBefore(3);
+        Assert.Equal(1, detector.WaitingFirstConnections);
+    }
+
     [Fact]
     public void OnFlow_MulticastAndIcmp_Ignored()
     {

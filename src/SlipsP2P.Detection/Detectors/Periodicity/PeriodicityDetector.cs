@@ -36,9 +36,15 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
     // string cost ~140; issue 5: 110,000 such tuples on the 2M-packet generated capture); the second moves it up.
     private readonly FlatMap<V4TupleKey, FirstConnection, V4TupleKeyOps> _firsts = new();
 
+    // The analysis's windows (from the first flow on): a first connection's window is the one of its time.
+    private TimeWindows? _windows;
+
     public string Name => "periodicity";
 
     public RecordKinds HandledKinds => RecordKinds.Flow;
+
+    /// <summary>IPv4 tuples whose only connection so far waits in the compact table (for tests and statistics).</summary>
+    internal int WaitingFirstConnections => _firsts.Count;
 
     /// <summary>New tuples refused by <see cref="MaxTuples"/>.</summary>
     public long Dropped { get; private set; }
@@ -105,8 +111,9 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
         TupleState? state;
         if (Unsafe.IsNullRef(ref entry))
         {
+            _windows ??= ctx.Windows;
             ref var first = ref small ? ref _firsts.GetValueRefOrNullRef(smallKey) : ref Unsafe.NullRef<FirstConnection>();
-            if (Unsafe.IsNullRef(ref first) || first.Window != ctx.TimeWindow)
+            if (Unsafe.IsNullRef(ref first) || ctx.Windows.Number(first.Time) != ctx.TimeWindow)
             {
                 // The tuple's first connection in this window.
                 if (Unsafe.IsNullRef(ref first) && _tuples.Count + _v4Tuples.Count + _firsts.Count >= MaxTuples)
@@ -117,7 +124,7 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
 
                 if (small && flow.TryGetPackedUid(out var uid))
                 {
-                    _firsts.Set(smallKey, new FirstConnection(ctx.TimeWindow, flow.Timestamp, uid));
+                    _firsts.Set(smallKey, new FirstConnection(flow.Timestamp, uid));
                     return null;
                 }
 
@@ -186,7 +193,7 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
     {
         _tuples.RemoveWhere(static (_, entry, before) => entry.Window < before, window);
         _v4Tuples.RemoveWhere(static (_, entry, before) => entry.Window < before, window);
-        _firsts.RemoveWhere(static (_, first, before) => first.Window < before, window);
+        if (_windows is not null) _firsts.RemoveWhere(static (_, first, arg) => arg.Windows.Number(first.Time) < arg.Before, (Windows: _windows, Before: window));
     }
 
     /// <summary>A tuple's state at its second connection: the first one's time and uid, then the second is added.</summary>
@@ -200,11 +207,12 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
     }
 
     /// <summary>
-    /// The only connection so far of an IPv4 tuple in its window: 28 bytes, packed like <see cref="V4TupleKey"/> so that
-    /// an entry of <see cref="_firsts"/> takes 40 bytes instead of 48 (issue 5: 131,072 entries on the 2M-packet capture).
+    /// The only connection so far of an IPv4 tuple in its window (the window of <see cref="Time"/>, not kept): 24 bytes,
+    /// packed like <see cref="V4TupleKey"/> so that an entry of <see cref="_firsts"/> takes 36 bytes (48 unpacked, 40 with
+    /// the window; issue 5: 98,053 entries in 131,072 slots on the 2M-packet capture).
     /// </summary>
     [StructLayout(LayoutKind.Sequential, Pack = 4)]
-    private readonly record struct FirstConnection(int Window, double Time, PackedUid Uid);
+    private readonly record struct FirstConnection(double Time, PackedUid Uid);
 
     /// <summary>A tuple's entry: its first connection until a second one makes the full state.</summary>
     private struct Entry : IWindowedState
