@@ -67,6 +67,55 @@ public class DnsWithoutConnectionTests
     }
 
     [Fact]
+    public void Ipv6HostsResolversAndAnswers_KeptBesideTheSlots_FreedAndReportedExactly()
+    {
+        // Slots keep IPv4 addresses in 32 bits; IPv6 ones (and 255.255.255.255, the marker) are kept beside them.
+        var detector = new DnsWithoutConnectionDetector();
+        var sink = new RecordingSink();
+        var p = new AnalysisPipeline(new AnalysisOptions(), sink, [detector]);
+        var v6 = Dns("2001:db8::5", "six.example.com", 1, "2001:db8:1::80", "93.184.216.34");
+        v6.Destination = Ip("2001:db8::53");
+        var marker = Dns("10.0.0.7", "marker.example.com", 2, "2001:db8:1::81");
+        marker.Destination = Ip("255.255.255.255");
+        var answered = Dns("2001:db8::6", "gone.example.com", 3, "2001:db8:1::82");
+        p.OnEvent(v6);
+        p.OnEvent(marker);
+        p.OnEvent(answered);
+        Assert.Equal(3, detector.Pending);
+
+        p.OnEvent(Flow("2001:db8::6", "2001:db8:1::82", 443, 4, established: true)); // frees its lookup
+        p.OnEvent(Flow("2001:db8::6", "2001:db8:1::80", 443, 5, established: true)); // another host's answer: nothing
+        Assert.Equal(2, detector.Pending);
+        p.Finish();
+
+        Assert.Equal(2, sink.Evidence.Count);
+        var six = sink.Evidence.Single(e => e.Attacker == Ip("2001:db8::5"));
+        Assert.Equal(Ip("2001:db8::53"), six.Victim);
+        Assert.Equal("domain six.example.com resolved with no connection", six.Description);
+        var m = sink.Evidence.Single(e => e.Attacker == Ip("10.0.0.7"));
+        Assert.Equal(Ip("255.255.255.255"), m.Victim);
+        Assert.DoesNotContain(sink.Evidence, e => e.Attacker == Ip("2001:db8::6"));
+    }
+
+    [Fact]
+    public void Ipv6Answer_ConnectionFreesTheLookup_AndTheSlotIsReusedCleanly()
+    {
+        var detector = new DnsWithoutConnectionDetector();
+        var sink = new RecordingSink();
+        var p = new AnalysisPipeline(new AnalysisOptions(), sink, [detector]);
+        p.OnEvent(Dns("2001:db8::5", "a.example.com", 1, "2001:db8:1::80"));
+        p.OnEvent(Flow("2001:db8::5", "2001:db8:1::80", 443, 2, established: true));
+        Assert.Equal(0, detector.Pending);
+        // The freed slot and node now hold IPv4 addresses: nothing of the IPv6 lookup is left in them.
+        p.OnEvent(Dns("10.0.0.1", "b.example.com", 3, "93.184.216.34"));
+        p.Finish();
+        var e = Assert.Single(sink.Evidence);
+        Assert.Equal(Ip("10.0.0.1"), e.Attacker);
+        Assert.Equal(Ip("10.0.0.53"), e.Victim);
+        Assert.Equal("domain b.example.com resolved with no connection", e.Description);
+    }
+
+    [Fact]
     public void OnFinish_OneLookupWithALongName_NamedExactly()
     {
         string name = new string('x', 40) + ".example.com";

@@ -59,8 +59,8 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
     private readonly Stack<int> _freeNodes = new();
 
     // Slots and nodes live in pages of PageSize: no array doubling, whose last step left up to half of the slots unused
-    // (35,261 used of 65,536 on the 2M-packet generated capture, issue 5); the pages in use stay put. 96 bytes a slot
-    // with its name (see Slot) and 32 a node.
+    // (35,261 used of 65,536 on the 2M-packet generated capture, issue 5); the pages in use stay put. 72 bytes a slot
+    // with its name and 20 a node (see Slot and Node).
     private const int PageBits = 12;
     private const int PageSize = 1 << PageBits;
     private const int PageMask = PageSize - 1;
@@ -74,6 +74,12 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
 
     // The names that do not fit a slot (longer than QueryBytes.Capacity or not ASCII), by slot.
     private readonly Dictionary<int, string> _queryTexts = new();
+
+    // Addresses are kept as their 32 IPv4 bits; an IPv6 address (or 255.255.255.255, the marker) is kept here instead,
+    // by slot (source and resolver) or by node (answer).
+    private const uint Wide = uint.MaxValue;
+    private readonly Dictionary<int, (IpAddr Source, IpAddr Resolver)> _wideSlots = new();
+    private readonly Dictionary<int, IpAddr> _wideAnswers = new();
     private int _live;
 
     private readonly Dictionary<IpAddr, Summary> _summaries = new();
@@ -102,7 +108,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         int bucket = Bucket(pairHash);
         while (_live > 0 && _chainsPerBucket[bucket] > 0 && _chains.TryGetValue(pairHash, out int node))
         {
-            while (node >= 0 && !(NodeAt(node).Answer == flow.Destination && SlotAt(NodeAt(node).Slot).Source == flow.Source)) node = NodeAt(node).Next;
+            while (node >= 0 && !(AnswerOf(node) == flow.Destination && SourceOf(NodeAt(node).Slot) == flow.Source)) node = NodeAt(node).Next;
             if (node < 0) break;
             FreeSlot(NodeAt(node).Slot);
         }
@@ -141,8 +147,9 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         int slot = AllocateSlot();
         ref var s = ref SlotAt(slot);
         s.Timestamp = dns.Timestamp;
-        s.Source = dns.Source;
-        s.Resolver = dns.Destination;
+        s.Source = Narrow(dns.Source);
+        s.Resolver = Narrow(dns.Destination);
+        if (s.Source == Wide || s.Resolver == Wide) _wideSlots[slot] = (dns.Source, dns.Destination);
         if (!s.Query.TrySet(q)) _queryTexts[slot] = q;
         if (!dns.TryGetPackedUid(out s.Uid)) _uidTexts[slot] = dns.Uid; // a uid that does not pack is never empty
         s.FirstNode = -1;
@@ -188,7 +195,8 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
     {
         // The window is the lookup's own (not kept in the slot: the same number from its time).
         int window = ctx.Windows.Number(s.Timestamp);
-        if (!_summaries.TryGetValue(s.Source, out var sum))
+        IpAddr source = SourceOf(slot);
+        if (!_summaries.TryGetValue(source, out var sum))
         {
             if (_summaries.Count >= MaxProfiles)
             {
@@ -196,8 +204,8 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
                 return;
             }
 
-            sum = new Summary(s.Source, window, _sequence++);
-            _summaries[s.Source] = sum;
+            sum = new Summary(source, window, _sequence++);
+            _summaries[source] = sum;
             _oldestSummaryWindow = Math.Min(_oldestSummaryWindow, window);
         }
         else if (sum.Window != window)
@@ -208,7 +216,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
             _oldestSummaryWindow = Math.Min(_oldestSummaryWindow, window);
         }
 
-        sum.Add(ref s, _uidTexts.GetValueOrDefault(slot), _queryTexts.GetValueOrDefault(slot));
+        sum.Add(ref s, ResolverOf(slot), _uidTexts.GetValueOrDefault(slot), _queryTexts.GetValueOrDefault(slot));
     }
 
     private void FlushSummaries(int beforeWindow, DetectionContext ctx)
@@ -274,6 +282,26 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
 
     private ref Slot SlotAt(int slot) => ref _slotPages[slot >> PageBits][slot & PageMask];
 
+    private static uint Narrow(IpAddr address) => address.IsV4 ? address.V4 : Wide;
+
+    private IpAddr SourceOf(int slot)
+    {
+        uint v4 = SlotAt(slot).Source;
+        return v4 != Wide ? IpAddr.FromV4(v4) : _wideSlots[slot].Source;
+    }
+
+    private IpAddr ResolverOf(int slot)
+    {
+        uint v4 = SlotAt(slot).Resolver;
+        return v4 != Wide ? IpAddr.FromV4(v4) : _wideSlots[slot].Resolver;
+    }
+
+    private IpAddr AnswerOf(int node)
+    {
+        uint v4 = NodeAt(node).Answer;
+        return v4 != Wide ? IpAddr.FromV4(v4) : _wideAnswers[node];
+    }
+
     private ref Node NodeAt(int node) => ref _nodePages[node >> PageBits][node & PageMask];
 
     private int AllocateSlot()
@@ -295,10 +323,11 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
     private void FreeSlot(int slot)
     {
         ref var s = ref SlotAt(slot);
+        IpAddr source = SourceOf(slot);
         for (int node = s.FirstNode; node >= 0;)
         {
             int sibling = NodeAt(node).Sibling;
-            UnlinkNode(node, s.Source);
+            UnlinkNode(node, source);
             node = sibling;
         }
 
@@ -307,6 +336,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         s.Generation = generation;
         if (_uidTexts.Count > 0) _uidTexts.Remove(slot);
         if (_queryTexts.Count > 0) _queryTexts.Remove(slot);
+        if (_wideSlots.Count > 0) _wideSlots.Remove(slot);
         _freeSlots.Push(slot);
         _live--;
     }
@@ -325,10 +355,11 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         }
 
         ref var s = ref SlotAt(slot);
-        ulong key = KeyHash.Of(s.Source, answer);
+        ulong key = KeyHash.Of(SourceOf(slot), answer);
         ref var n = ref NodeAt(node);
         n.Slot = slot;
-        n.Answer = answer;
+        n.Answer = Narrow(answer);
+        if (n.Answer == Wide) _wideAnswers[node] = answer;
         n.Prev = -1;
         if (_chains.TryGetValue(key, out int head))
         {
@@ -357,7 +388,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         }
         else
         {
-            ulong key = KeyHash.Of(source, n.Answer);
+            ulong key = KeyHash.Of(source, AnswerOf(node));
             if (next >= 0)
             {
                 _chains.Set(key, next);
@@ -369,6 +400,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
             }
         }
 
+        if (n.Answer == Wide) _wideAnswers.Remove(node);
         _freeNodes.Push(node);
     }
 
@@ -403,17 +435,17 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
     }
 
     /// <summary>
-    /// A waiting lookup: 96 bytes and no reference. Its name is kept in the slot as ASCII (a 23-character name was a
+    /// A waiting lookup: 72 bytes and no reference. Its name is kept in the slot as ASCII (a 23-character name was a
     /// 72-byte string beside a 72-byte slot, and a reference from these long-lived pages to a young string that every
-    /// young collection had to follow; issue 5).
+    /// young collection had to follow; issue 5), its addresses as IPv4 (<see cref="Wide"/>: in _wideSlots).
     /// </summary>
     private struct Slot
     {
         public double Timestamp;
         public int Generation;
         public int FirstNode;
-        public IpAddr Source;
-        public IpAddr Resolver;
+        public uint Source;
+        public uint Resolver;
         // The lookup's uid packed (16 bytes instead of a 56-byte string, issue 5), or in _uidTexts when it does not pack.
         public PackedUid Uid;
         // The queried name, or empty with the name in _queryTexts when it does not fit.
@@ -452,14 +484,17 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         }
     }
 
-    /// <summary>One answer of a waiting lookup: a link in the chain of its (host, answer) key and among its siblings.</summary>
+    /// <summary>
+    /// One answer of a waiting lookup: a link in the chain of its (host, answer) key and among its siblings; 20 bytes, the
+    /// answer as IPv4 (<see cref="Wide"/>: in _wideAnswers).
+    /// </summary>
     private struct Node
     {
         public int Slot;
         public int Prev;
         public int Next;
         public int Sibling;
-        public IpAddr Answer;
+        public uint Answer;
     }
 
     private sealed class Summary(IpAddr profile, int window, long sequence)
@@ -482,11 +517,11 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
 
         public UidList Uids { get; } = new();
 
-        public void Add(ref Slot s, string? uidText, string? queryText)
+        public void Add(ref Slot s, IpAddr resolver, string? uidText, string? queryText)
         {
             Count++;
             LastTimestamp = Math.Max(LastTimestamp, s.Timestamp);
-            Resolver = s.Resolver;
+            Resolver = resolver;
             Uids.Add(uidText, s.Uid);
             if (SampleCount >= SampleDomains) return;
             // The name's text is made only here, for at most SampleDomains lookups of a window.
