@@ -146,7 +146,7 @@ public sealed partial class SshBruteForceDetector : IDetector
         {
             ref var first = ref _firsts.GetValueRefOrNullRef(firstKey);
             bool waiting = !Unsafe.IsNullRef(ref first) && first.Window == ctx.TimeWindow;
-            if (waiting && increment <= 1 && !success && KeyHash.TryOfUid(connection, out ulong again) && again == KeyHash.OfUid(first.Uid))
+            if (waiting && increment <= 1 && !success && connection.TryGetPackedUid(out var again) && again == first.Uid)
             {
                 // The same connection again (its ssh.log record and its flow): counted already, as a campaign would
                 // have found it in its uid counts; only a banner is taken, as a campaign takes it.
@@ -235,8 +235,8 @@ public sealed partial class SshBruteForceDetector : IDetector
     }
 
     /// <summary>
-    /// The campaign a first attempt (one flow, counted 1, no banner, below the threshold) would have made: one attempt
-    /// and its uid, under the same caps.
+    /// The campaign a first attempt (one connection counted 1, below the threshold) would have made: one attempt, its
+    /// uid counted and listed, its banner, under the same caps.
     /// </summary>
     private void MakeCampaign(DetectionContext ctx, IpAddr source, (IpAddr, ushort) key, FirstAttempt first)
     {
