@@ -44,8 +44,8 @@ measure() {
 }
 warm() { "$@" >/dev/null 2>&1 || true; }
 
-# medians: prints "name median_wall median_cpu median_rss min_cpu max_cpu min_rss max_rss n" per name of $results, in the
-# order the names first appear.
+# medians: prints "name median_wall median_cpu median_rss min_cpu max_cpu min_rss max_rss n min_wall max_wall" per name
+# of $results, in the order the names first appear.
 medians() {
   python3 - "$results" <<'PY'
 import statistics, sys
@@ -55,7 +55,8 @@ for line in open(sys.argv[1]):
     runs.setdefault(name, []).append((float(wall), float(cpu), float(rss)))
 for name, r in runs.items():
     wall, cpu, rss = ([x[i] for x in r] for i in range(3))
-    print(name, statistics.median(wall), statistics.median(cpu), statistics.median(rss), min(cpu), max(cpu), min(rss), max(rss), len(r))
+    print(name, statistics.median(wall), statistics.median(cpu), statistics.median(rss), min(cpu), max(cpu), min(rss), max(rss), len(r),
+          min(wall), max(wall))
 PY
 }
 
@@ -104,7 +105,7 @@ echo "Capture: $npk packets, $flows flows ($(du -h "$pcap" | cut -f1)), $(nproc)
 [ "$runs" = 1 ] || echo "Medians of $runs runs each, the tools taking turns; the ranges are over all runs."
 printf '| tool | wall s | CPU s | packets/s (wall) | packets per CPU s | flows/s (wall) | peak RSS MB |\n|---|---|---|---|---|---|---|\n'
 medians > "$work/medians.txt"
-while read -r name wall cpu rss cmin cmax rmin rmax n; do
+while read -r name wall cpu rss cmin cmax rmin rmax n _; do
   awk -v n="$name" -v w="$wall" -v c="$cpu" -v r="$rss" -v p="$npk" -v f="$flows" -v cmin="$cmin" -v cmax="$cmax" -v rmin="$rmin" -v rmax="$rmax" -v k="$n" \
     'BEGIN { fl = (n=="slips") ? sprintf("%.0f", f/w) : "-"
              pc = (k > 1) ? sprintf("%.0f (%.0f-%.0f)", p/c, p/cmax, p/cmin) : sprintf("%.0f", p/c)
@@ -141,16 +142,11 @@ nconn=$(grep -vc '^#' "$conn"); nbin=$(($(wc -l < "$binet") - 1))
 echo
 printf '| flow file | lines | wall s | CPU s | lines/s (wall) | peak RSS MB |\n|---|---|---|---|---|---|\n'
 # lines/s from the median wall time, with the range over all runs' wall times.
-python3 - "$results" "$nconn" "$nbin" <<'PY'
-import statistics, sys
-runs = {}
-for line in open(sys.argv[1]):
-    name, wall, cpu, rss = line.split()
-    runs.setdefault(name, []).append((float(wall), float(cpu), float(rss)))
-for name, r in runs.items():
-    n = int(sys.argv[2] if name == "slips-zeek" else sys.argv[3])
-    wall = statistics.median(x[0] for x in r)
-    rate = f"{n / wall:.0f}" + (f" ({n / max(x[0] for x in r):.0f}-{n / min(x[0] for x in r):.0f})" if len(r) > 1 else "")
-    print(f"| {name} | {n} | {wall:.2f} | {statistics.median(x[1] for x in r):.2f} | {rate} | {statistics.median(x[2] for x in r):.0f} |")
-PY
+medians > "$work/medians.txt"
+while read -r name wall cpu rss _ _ _ _ n wmin wmax; do
+  lines=$([ "$name" = slips-zeek ] && echo "$nconn" || echo "$nbin")
+  awk -v nm="$name" -v w="$wall" -v c="$cpu" -v r="$rss" -v l="$lines" -v k="$n" -v wmin="$wmin" -v wmax="$wmax" \
+    'BEGIN { rate = (k > 1) ? sprintf("%.0f (%.0f-%.0f)", l/w, l/wmax, l/wmin) : sprintf("%.0f", l/w)
+             printf "| %s | %d | %.2f | %.2f | %s | %.0f |\n", nm, l, w, c, rate, r }'
+done < "$work/medians.txt"
 [ "$correct" = 1 ] || { echo "e2e.sh: the alerts on the generated capture were not the expected ones (see correctness above)" >&2; exit 1; }
