@@ -153,7 +153,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         if (!s.Query.TrySet(q)) _queryTexts[slot] = q;
         if (!dns.TryGetPackedUid(out s.Uid)) _uidTexts[slot] = dns.Uid; // a uid that does not pack is never empty
         s.FirstNode = -1;
-        for (int i = 0; i < k; i++) LinkNode(slot, answers[i]);
+        for (int i = 0; i < k; i++) LinkNode(slot, dns.Source, answers[i]);
         _order.Enqueue((slot, s.Generation));
     }
 
@@ -341,7 +341,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         _live--;
     }
 
-    private void LinkNode(int slot, IpAddr answer)
+    private void LinkNode(int slot, IpAddr source, IpAddr answer)
     {
         int node;
         if (_freeNodes.Count > 0)
@@ -355,7 +355,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         }
 
         ref var s = ref SlotAt(slot);
-        ulong key = KeyHash.Of(SourceOf(slot), answer);
+        ulong key = KeyHash.Of(source, answer);
         ref var n = ref NodeAt(node);
         n.Slot = slot;
         n.Answer = Narrow(answer);

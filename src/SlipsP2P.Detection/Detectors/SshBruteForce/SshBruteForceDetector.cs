@@ -41,7 +41,7 @@ public sealed partial class SshBruteForceDetector : IDetector
 
     // Most (profile, server, port) keys see one connection in a window (a client logging in once), often twice: its ssh.log
     // record (a capture's banner) and its flow. Such a first attempt, IPv4 with a packed uid, counted 1 and when one
-    // attempt cannot be reported, waits here in 40 bytes with its key, where a campaign cost about 240 (its object, uid
+    // attempt cannot be reported, waits here in 48 bytes with its key, where a campaign cost about 240 (its object, uid
     // counts and list, and its entry in the profile's dictionary; issue 5: 7,431 campaigns on the 2M-packet generated
     // capture); the same connection again changes nothing, and another event makes the campaign the first would have
     // made, then counts as before.
@@ -163,7 +163,7 @@ public sealed partial class SshBruteForceDetector : IDetector
                 if (waiting) MakeCampaign(ctx, source, key, attempt);
             }
 
-            if (!waiting && increment == 1 && !success && Bucket(1, threshold) < 0 && _firsts.Count < MaxFirstAttempts
+            if (!waiting && increment == 1 && !success && threshold > 1 && _firsts.Count < MaxFirstAttempts
                      && connection.TryGetPackedUid(out var packed) && !packed.IsEmpty
                      && _state.Get(ctx.TimeWindow, source)?.Campaigns.ContainsKey(key) != true)
             {
