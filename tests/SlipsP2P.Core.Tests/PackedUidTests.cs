@@ -126,4 +126,85 @@ public class PackedUidTests
         Assert.True(flow.TryGetPackedUid(out var empty));
         Assert.True(empty.IsEmpty);
     }
+
+    [Theory]
+    [InlineData(0UL)]
+    [InlineData(1UL)]
+    [InlineData(61UL)]
+    [InlineData(62UL)]
+    [InlineData(13_537_086_546_263_551UL)] // 62^9 - 1: the low half's digits all 'z'
+    [InlineData(13_537_086_546_263_552UL)] // 62^9: the first digit of the high half
+    [InlineData(0x7FFF_FFFF_FFFF_FFFFUL)] // the largest
+    public void FromNumber_TryGetNumber_RoundTripsThroughTheText(ulong number)
+    {
+        var uid = PackedUid.FromNumber(number);
+        string text = uid.ToString();
+
+        Assert.Matches("^C[0-9A-Za-z]{17}$", text);
+        Assert.True(uid.TryGetNumber(out ulong back));
+        Assert.Equal(number, back);
+        // As read back from a file the node wrote.
+        Assert.True(PackedUid.TryPack(text, out var reread));
+        Assert.True(reread.TryGetNumber(out back));
+        Assert.Equal(number, back);
+    }
+
+    [Fact]
+    public void FromNumber_ManyNumbers_DistinctAndEachGivesItsOwnBack()
+    {
+        var rng = new Random(5);
+        var seen = new HashSet<PackedUid>();
+        for (int i = 0; i < 20_000; i++)
+        {
+            ulong number = (ulong)rng.NextInt64() & (PackedUid.NumberLimit - 1);
+            var uid = PackedUid.FromNumber(number);
+            Assert.True(seen.Add(uid));
+            Assert.True(uid.TryGetNumber(out ulong back));
+            Assert.Equal(number, back);
+        }
+    }
+
+    [Fact]
+    public void FromNumber_AtTheLimit_Throws() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => PackedUid.FromNumber(PackedUid.NumberLimit));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("C")]
+    [InlineData("CHhAvVGS1DHFjwGM9")] // Zeek's: 17 characters
+    [InlineData("CHhAvVGS1DHFjwGM9a")] // Zeek's shape, random check digits
+    [InlineData("DHhAvVGS1DHFjwGM9a")] // not starting with C
+    [InlineData("Czzzzzzzzzzzzzzzzz")] // its number would be 62^11 - 1, above 2^63
+    [InlineData("18446744073709551615")]
+    public void TryGetNumber_UidsNotMadeFromANumber_False(string text)
+    {
+        Assert.True(PackedUid.TryPack(text, out var uid));
+        Assert.False(uid.TryGetNumber(out _));
+    }
+
+    [Fact]
+    public void TryGetNumber_OneCharacterChanged_False()
+    {
+        string text = PackedUid.FromNumber(123_456_789_012_345UL).ToString();
+        for (int i = 1; i < text.Length; i++)
+        {
+            char other = text[i] == 'x' ? 'y' : 'x';
+            string changed = string.Concat(text.AsSpan(0, i), other.ToString(), text.AsSpan(i + 1));
+            Assert.True(PackedUid.TryPack(changed, out var uid));
+            Assert.False(uid.TryGetNumber(out _), changed);
+        }
+
+        // A code outside the alphabet (63, which FromCodes lets through) where the first digit is expected.
+        const string alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        ulong low = 0, high = 0;
+        for (int i = 0; i < text.Length; i++)
+        {
+            ulong code = (ulong)alphabet.IndexOf(text[i], StringComparison.Ordinal) + 1;
+            if (i < PackedUid.CharsPerHalf) low |= code << (6 * i);
+            else high |= code << (6 * (i - PackedUid.CharsPerHalf));
+        }
+
+        Assert.True(PackedUid.FromCodes(low, high).TryGetNumber(out _));
+        Assert.False(PackedUid.FromCodes((low & ~(0x3FUL << 6)) | (63UL << 6), high).TryGetNumber(out _));
+    }
 }

@@ -40,6 +40,9 @@ public sealed class PackedStateTests
         { "10.0.0.5", "93.184.216.34", "uid-{0}" },             // IPv4, uids that do not
         { "10.0.0.5", "93.184.216.34", "{1}{0}" },              // IPv4, the first does not pack, the others do
         { "2001:db8::5", "2a00:1450:4001::8a", "C{0}Xk3mPq9Zr2Tw7Ba" }, // IPv6
+        { "10.0.0.5", "93.184.216.34", "{2}" },                 // IPv4, numbered uids (the node's own, kept as numbers)
+        { "10.0.0.5", "93.184.216.34", "{3}" },                 // IPv4, numbered and Zeek's uids in turn
+        { "10.0.0.5", "93.184.216.34", "{4}" },                 // IPv4, Zeek's uids in turn with numbered ones
     };
 
     [Theory]
@@ -226,7 +229,14 @@ public sealed class PackedStateTests
     private static string[] Uids(string format, int count)
     {
         var uids = new string[count];
-        for (int i = 0; i < count; i++) uids[i] = string.Format(System.Globalization.CultureInfo.InvariantCulture, format, i, i == 0 ? "first-" : "C");
+        for (int i = 0; i < count; i++)
+        {
+            string numbered = PackedUid.FromNumber((ulong)(i + 1) * 0x0123_4567_89AB_CDEFUL % PackedUid.NumberLimit).ToString();
+            string zeek = $"C{i}Xk3mPq9Zr2Tw7Ba";
+            uids[i] = string.Format(System.Globalization.CultureInfo.InvariantCulture, format, i, i == 0 ? "first-" : "C", numbered,
+                i % 2 == 0 ? numbered : zeek, i % 2 == 0 ? zeek : numbered);
+        }
+
         return uids;
     }
 }

@@ -173,6 +173,71 @@ public class PeriodicityTests
         if (expected > 0) Assert.Equal("CHhAvVGS1DHFjw000", all[0].Uids[0]);
     }
 
+    [Theory]
+    [InlineData(true, true)] // numbered uids (a capture's): the first waits as its number
+    [InlineData(false, false)] // Zeek's uids: the first waits packed
+    [InlineData(true, false)] // a numbered first, then Zeek's
+    [InlineData(false, true)] // a Zeek first, then numbered
+    public void OnFlow_FirstConnectionNumberedOrNot_EvidenceNamesItsUid(bool firstNumbered, bool restNumbered)
+    {
+        var sink = new RecordingSink();
+        var detector = new PeriodicityDetector();
+        var p = new AnalysisPipeline(new AnalysisOptions(), sink, [detector]);
+        var uids = new List<string>();
+        for (int i = 0; i < 8; i++)
+        {
+            var flow = Flow("10.0.0.5", "93.184.216.34", 443, 10 + (i * 5), established: true);
+            bool numbered = i == 0 ? firstNumbered : restNumbered;
+            PackedUid uid;
+            if (numbered) uid = PackedUid.FromNumber(1_000_000_007UL * (ulong)(i + 1));
+            else Assert.True(PackedUid.TryPack($"CHhAvVGS1DHFjw{i:D3}", out uid));
+            Assert.Equal(numbered, uid.TryGetNumber(out _));
+            flow.SetUid(uid);
+            uids.Add(uid.ToString());
+            p.OnEvent(flow);
+            if (i == 0) Assert.Equal(1, detector.WaitingFirstConnections);
+        }
+
+        Assert.Equal(0, detector.WaitingFirstConnections);
+        var e = Assert.Single(sink.OfType(EvidenceTypes.CommandAndControlChannel));
+        Assert.Equal(uids, e.Uids);
+    }
+
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void OnFlow_WaitingFirstReplacedInALaterWindowByTheOtherKind_OneWaitsAndCountsOnce(bool firstNumbered, bool laterNumbered)
+    {
+        // A tuple's lone connection in window 0, then one in window 1 under the other kind of uid: it replaces the first
+        // (kept in the other table), and the next connection pairs with it, not with the stale one.
+        var sink = new RecordingSink();
+        var detector = new PeriodicityDetector();
+        var p = new AnalysisPipeline(new AnalysisOptions(), sink, [detector]);
+        PackedUid Uid(bool numbered, int i)
+        {
+            if (numbered) return PackedUid.FromNumber(77UL + (ulong)i);
+            Assert.True(PackedUid.TryPack($"CZeekUid{i:D9}", out var packed));
+            return packed;
+        }
+
+        var first = Flow("10.0.0.5", "93.184.216.34", 443, 100, established: true);
+        first.SetUid(Uid(firstNumbered, 0));
+        p.OnEvent(first);
+        var uids = new List<string>();
+        for (int i = 1; i <= 8; i++)
+        {
+            var flow = Flow("10.0.0.5", "93.184.216.34", 443, 100 + 3600 + (i * 5), established: true); // windows start at the first flow
+            flow.SetUid(Uid(i == 1 ? laterNumbered : firstNumbered, i));
+            uids.Add(flow.Uid);
+            p.OnEvent(flow);
+            if (i == 1) Assert.Equal(1, detector.WaitingFirstConnections);
+        }
+
+        var e = Assert.Single(sink.OfType(EvidenceTypes.CommandAndControlChannel));
+        Assert.Equal(uids, e.Uids);
+        Assert.Contains("8 connections", e.Description, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void EvictBefore_FirstConnectionsOfEarlierWindows_Removed()
     {

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using SlipsP2P.Detection.Collections;
 using SlipsP2P.Detection.Detectors.FlowAlerts;
 using SlipsP2P.Detection.Profiling;
@@ -25,6 +24,11 @@ public sealed class DataUploadDetector : HeuristicDetector
     // its own by index: the states then hold no reference, so their arrays (100,000 pairs) are 32 bytes an entry instead
     // of 40 and are not scanned by every collection of the young generation (issue 5).
     private readonly Dictionary<int, List<UidList>> _lists = new();
+
+    // A pair's only uid is kept in the state as its number when the node made it (PackedUid.TryGetNumber: every flow of
+    // a capture or live traffic); another uid that packs (a Zeek log's) is kept here, per window, the state holding its
+    // index. States are then 16 bytes, 24 an entry with the key, where a packed uid made them 32 (issue 5).
+    private readonly Dictionary<int, List<PackedUid>> _otherUids = new();
 
     public override string Name => "data_upload";
 
@@ -57,10 +61,16 @@ public sealed class DataUploadDetector : HeuristicDetector
     {
         _store.EvictBefore(window);
         _v4Pairs.EvictBefore(window);
-        if (_lists.Count == 0) return;
-        foreach (int w in _lists.Keys)
+        EvictBefore(_lists, window);
+        EvictBefore(_otherUids, window);
+    }
+
+    private static void EvictBefore<T>(Dictionary<int, T> byWindow, int window)
+    {
+        if (byWindow.Count == 0) return;
+        foreach (int w in byWindow.Keys)
         {
-            if (w < window) _lists.Remove(w);
+            if (w < window) byWindow.Remove(w);
         }
     }
 
@@ -74,24 +84,39 @@ public sealed class DataUploadDetector : HeuristicDetector
 
         bool packs = flow.TryGetPackedUid(out var packed);
         if (packs && packed.IsEmpty) return;
-        if (state.One.IsEmpty && packs)
+        if (state.IsEmpty && packs)
         {
-            state.One = packed;
+            if (packed.TryGetNumber(out ulong number))
+            {
+                state.SetNumber(number);
+                return;
+            }
+
+            if (!_otherUids.TryGetValue(window, out var others)) _otherUids[window] = others = new List<PackedUid>();
+            state.SetOther(others.Count);
+            others.Add(packed);
             return;
         }
 
         // The second uid, or one that does not pack: the pair's uids move to a list of their own.
         var uids = new UidList();
-        if (!state.One.IsEmpty) uids.Add(null, state.One);
+        var one = OneOf(in state, window);
+        if (!one.IsEmpty) uids.Add(null, one);
         uids.AddUidOf(flow);
         if (!_lists.TryGetValue(window, out var lists)) _lists[window] = lists = new List<UidList>();
-        state.List = lists.Count;
+        state.SetList(lists.Count);
         lists.Add(uids);
     }
 
     private IReadOnlyList<string> Uids(in State state, int window) =>
         state.HasList ? _lists[window][state.List].Snapshot()
-        : state.One.IsEmpty ? Array.Empty<string>() : [state.One.ToString()];
+        : state.IsEmpty ? Array.Empty<string>() : [OneOf(in state, window).ToString()];
+
+    /// <summary>The pair's only uid (empty when none, or when its uids are in a list).</summary>
+    private PackedUid OneOf(in State state, int window) =>
+        state.HasList || state.IsEmpty ? default
+        : state.TryGetNumber(out ulong number) ? PackedUid.FromNumber(number)
+        : _otherUids[window][state.OtherIndex];
 
     private static void Raise(FlowRecord flow, DetectionContext ctx, long bytes, IReadOnlyList<string> uids, string how)
     {
@@ -115,24 +140,21 @@ public sealed class DataUploadDetector : HeuristicDetector
     }
 
     /// <summary>
-    /// One (source, destination) pair in one window, held in the store itself: the bytes sent, and its only uid packed or,
-    /// once it has a list (<see cref="HasList"/>), the list's index in the same 16 bytes.
+    /// One (source, destination) pair in one window, held in the store itself: 16 bytes, the bytes sent with two flags,
+    /// and the pair's only uid (its number, or its index in the window's other uids) or, once it has a list
+    /// (<see cref="HasList"/>), the list's index.
     /// </summary>
-    [StructLayout(LayoutKind.Explicit)]
     private struct State
     {
         private const long ReportedBit = long.MinValue;
         private const long ListBit = 1L << 62;
         private const long BytesMask = ListBit - 1;
 
-        [FieldOffset(0)]
+        // Without ListBit: 0 for no uid, NumberBit and the number of a numbered uid, else the other uid's index plus one.
+        private const ulong NumberBit = 1UL << 63;
+
         private long _bytesAndFlags;
-
-        [FieldOffset(8)]
-        private PackedUid _one;
-
-        [FieldOffset(8)]
-        private int _list;
+        private ulong _uid;
 
         public long Bytes
         {
@@ -148,23 +170,31 @@ public sealed class DataUploadDetector : HeuristicDetector
 
         public readonly bool HasList => (_bytesAndFlags & ListBit) != 0;
 
-        /// <summary>The only uid so far (empty when none, or when the uids are in a list).</summary>
-        public PackedUid One
+        /// <summary>True while the pair has no uid (and no list).</summary>
+        public readonly bool IsEmpty => !HasList && _uid == 0;
+
+        /// <summary>The number of the pair's only uid; false when it has none, a list, or another uid.</summary>
+        public readonly bool TryGetNumber(out ulong number)
         {
-            readonly get => HasList ? default : _one;
-            set => _one = value;
+            number = _uid & ~NumberBit;
+            return !HasList && (_uid & NumberBit) != 0;
         }
 
-        /// <summary>The index of the pair's uid list in its window's lists; setting it replaces the packed uid.</summary>
-        public int List
+        /// <summary>The index of the pair's only uid among the window's other uids.</summary>
+        public readonly int OtherIndex => (int)_uid - 1;
+
+        /// <summary>The index of the pair's uid list in its window's lists.</summary>
+        public readonly int List => (int)_uid;
+
+        public void SetNumber(ulong number) => _uid = number | NumberBit;
+
+        public void SetOther(int index) => _uid = (ulong)index + 1;
+
+        /// <summary>Moves the pair's uids to the list at <paramref name="index"/> (replacing its only uid).</summary>
+        public void SetList(int index)
         {
-            readonly get => _list;
-            set
-            {
-                _one = default;
-                _list = value;
-                _bytesAndFlags |= ListBit;
-            }
+            _uid = (ulong)index;
+            _bytesAndFlags |= ListBit;
         }
     }
 }

@@ -32,9 +32,10 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
     private readonly FlatMap<TupleKey, Entry, TupleKeyOps> _tuples = new();
     private readonly FlatMap<V4TupleKey, Entry, V4TupleKeyOps> _v4Tuples = new();
 
-    // The first connection of an IPv4 tuple with a packable uid waits here in 60 bytes (an entry above and the uid
-    // string cost ~140; issue 5: 110,000 such tuples on the 2M-packet generated capture); the second moves it up.
-    private readonly FlatMap<V4TupleKey, FirstConnection, V4TupleKeyOps> _firsts = new();
+    // The first connection of an IPv4 tuple with a packable uid waits here (an entry above and the uid string cost ~140
+    // bytes; issue 5: 98,000 such tuples on the 2M-packet generated capture); the second moves it up. A uid the node
+    // made (numbered, PackedUid.FromNumber) is kept as its number: 28 bytes an entry, where a Zeek uid takes 36.
+    private readonly FirstConnections _firsts = new();
 
     // The analysis's windows (from the first flow on): a first connection's window is the one of its time.
     private TimeWindows? _windows;
@@ -112,11 +113,11 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
         if (Unsafe.IsNullRef(ref entry))
         {
             _windows ??= ctx.Windows;
-            ref var first = ref small ? ref _firsts.GetValueRefOrNullRef(smallKey) : ref Unsafe.NullRef<FirstConnection>();
-            if (Unsafe.IsNullRef(ref first) || ctx.Windows.Number(first.Time) != ctx.TimeWindow)
+            bool waiting = _firsts.TryGet(small, smallKey, out double firstTime, out PackedUid firstUid);
+            if (!waiting || ctx.Windows.Number(firstTime) != ctx.TimeWindow)
             {
                 // The tuple's first connection in this window.
-                if (Unsafe.IsNullRef(ref first) && _tuples.Count + _v4Tuples.Count + _firsts.Count >= MaxTuples)
+                if (!waiting && _tuples.Count + _v4Tuples.Count + _firsts.Count >= MaxTuples)
                 {
                     Dropped++;
                     return null;
@@ -124,16 +125,16 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
 
                 if (small && flow.TryGetPackedUid(out var uid))
                 {
-                    _firsts.Set(smallKey, new FirstConnection(flow.Timestamp, uid));
+                    _firsts.Set(smallKey, flow.Timestamp, uid);
                     return null;
                 }
 
-                if (!Unsafe.IsNullRef(ref first)) _firsts.Remove(smallKey);
+                if (waiting) _firsts.Remove(smallKey);
                 tuples.Set(key, new Entry { Window = ctx.TimeWindow, First = flow.Timestamp, FirstUid = flow.Uid });
                 return null;
             }
 
-            state = NewState(ctx.TimeWindow, first.Time, first.Uid.ToString());
+            state = NewState(ctx.TimeWindow, firstTime, firstUid.ToString());
             _firsts.Remove(smallKey);
             tuples.Set(key, new Entry { Window = ctx.TimeWindow, FirstUid = "", State = state });
             return state;
@@ -193,7 +194,7 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
     {
         _tuples.RemoveWhere(static (_, entry, before) => entry.Window < before, window);
         _v4Tuples.RemoveWhere(static (_, entry, before) => entry.Window < before, window);
-        if (_windows is not null) _firsts.RemoveWhere(static (_, first, arg) => arg.Windows.Number(first.Time) < arg.Before, (Windows: _windows, Before: window));
+        if (_windows is not null) _firsts.EvictBefore(_windows, window);
     }
 
     /// <summary>A tuple's state at its second connection: the first one's time and uid, then the second is added.</summary>
@@ -207,12 +208,80 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
     }
 
     /// <summary>
-    /// The only connection so far of an IPv4 tuple in its window (the window of <see cref="Time"/>, not kept): 24 bytes,
-    /// packed like <see cref="V4TupleKey"/> so that an entry of <see cref="_firsts"/> takes 36 bytes (48 unpacked, 40 with
-    /// the window; issue 5: 98,053 entries in 131,072 slots on the 2M-packet capture).
+    /// The only connection so far of each IPv4 tuple in its window (the window of its time, not kept), in one of two
+    /// tables: under a uid the node made, its number (<see cref="PackedUid.TryGetNumber"/>; every flow of a capture or
+    /// live traffic), else the packed uid (a Zeek log's). A tuple is in at most one of them.
+    /// </summary>
+    private sealed class FirstConnections
+    {
+        private readonly FlatMap<V4TupleKey, NumberedFirst, V4TupleKeyOps> _numbered = new();
+        private readonly FlatMap<V4TupleKey, PackedFirst, V4TupleKeyOps> _packed = new();
+
+        public int Count => _numbered.Count + _packed.Count;
+
+        /// <summary>The waiting first connection of <paramref name="key"/>; false when none (or not <paramref name="small"/>).</summary>
+        public bool TryGet(bool small, in V4TupleKey key, out double time, out PackedUid uid)
+        {
+            if (small)
+            {
+                if (_numbered.TryGetValue(key, out var numbered))
+                {
+                    time = numbered.Time;
+                    uid = PackedUid.FromNumber(numbered.Number);
+                    return true;
+                }
+
+                if (_packed.Count > 0 && _packed.TryGetValue(key, out var packed))
+                {
+                    time = packed.Time;
+                    uid = packed.Uid;
+                    return true;
+                }
+            }
+
+            time = 0;
+            uid = default;
+            return false;
+        }
+
+        /// <summary>Makes (<paramref name="time"/>, <paramref name="uid"/>) the waiting connection of <paramref name="key"/>.</summary>
+        public void Set(in V4TupleKey key, double time, PackedUid uid)
+        {
+            if (uid.TryGetNumber(out ulong number))
+            {
+                if (_packed.Count > 0) _packed.Remove(key);
+                _numbered.Set(key, new NumberedFirst(time, number));
+            }
+            else
+            {
+                _numbered.Remove(key);
+                _packed.Set(key, new PackedFirst(time, uid));
+            }
+        }
+
+        public void Remove(in V4TupleKey key)
+        {
+            if (!_numbered.Remove(key) && _packed.Count > 0) _packed.Remove(key);
+        }
+
+        /// <summary>Drops the connections of windows before <paramref name="window"/>.</summary>
+        public void EvictBefore(TimeWindows windows, int window)
+        {
+            _numbered.RemoveWhere(static (_, first, arg) => arg.Windows.Number(first.Time) < arg.Before, (Windows: windows, Before: window));
+            _packed.RemoveWhere(static (_, first, arg) => arg.Windows.Number(first.Time) < arg.Before, (Windows: windows, Before: window));
+        }
+    }
+
+    /// <summary>
+    /// A waiting connection under a numbered uid: 16 bytes, packed like <see cref="V4TupleKey"/> so that an entry takes 28
+    /// (36 with the packed uid, 40 with the window too; issue 5: 98,053 entries in 131,072 slots on the 2M-packet capture).
     /// </summary>
     [StructLayout(LayoutKind.Sequential, Pack = 4)]
-    private readonly record struct FirstConnection(double Time, PackedUid Uid);
+    private readonly record struct NumberedFirst(double Time, ulong Number);
+
+    /// <summary>A waiting connection under another uid that packs: 24 bytes, 36 an entry.</summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    private readonly record struct PackedFirst(double Time, PackedUid Uid);
 
     /// <summary>A tuple's entry: its first connection until a second one makes the full state.</summary>
     private struct Entry : IWindowedState
