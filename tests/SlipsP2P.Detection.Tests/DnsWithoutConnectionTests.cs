@@ -216,4 +216,57 @@ public class DnsWithoutConnectionTests
         Assert.Empty(sink.Evidence);
         Assert.Equal(0, detector.Pending);
     }
+
+    [Fact]
+    public void OnFlow_ThousandsWaitingAcrossBucketGrowth_FreesExactlyTheContactedLookups()
+    {
+        // 6,000 lookups with up to three answers (18,000 waiting answers: the chain buckets double from 1,024 several
+        // times while lookups wait), then a connection for a random third of them, sometimes from another host or to an
+        // address no lookup named. What is reported is exactly what a plain model says: every lookup no connection
+        // answered, per host.
+        var rng = new Random(11);
+        var detector = new DnsWithoutConnectionDetector();
+        var sink = new RecordingSink();
+        var p = new AnalysisPipeline(new AnalysisOptions(), sink, [detector]);
+        string[] hosts = ["10.0.0.1", "10.0.0.2", "10.0.0.3"];
+        var waiting = new Dictionary<string, List<(string Host, string[] Answers)>>();
+        var lookups = new List<(string Host, string[] Answers)>();
+        for (int i = 0; i < 6000; i++)
+        {
+            string host = hosts[rng.Next(hosts.Length)];
+            // Answers drawn from a pool smaller than the lookups, so that hosts share answers and chains hold many pairs.
+            string[] answers = Enumerable.Range(0, 1 + rng.Next(3)).Select(_ => IpAddr.FromV4(0x5D000000u + (uint)rng.Next(9000)).ToString()).Distinct().ToArray();
+            var lookup = (host, answers);
+            lookups.Add(lookup);
+            p.OnEvent(Dns(host, $"n{i}.example.com", 1 + (i * 0.01), answers));
+        }
+
+        Assert.Equal(6000, detector.Pending); // no connection yet: every lookup waits
+        var open = new HashSet<int>(Enumerable.Range(0, lookups.Count));
+        double t = 100;
+        for (int k = 0; k < 3000; k++)
+        {
+            int i = rng.Next(lookups.Count);
+            var (host, answers) = lookups[i];
+            string src = rng.Next(5) == 0 ? "10.0.0.9" : host; // another host answers nothing of this one's
+            string dst = rng.Next(6) == 0 ? "198.51.100.7" : answers[rng.Next(answers.Length)];
+            p.OnEvent(Flow(src, dst, 443, t += 0.01, established: true));
+            if (src != host || dst == "198.51.100.7") continue;
+            open.RemoveWhere(j => lookups[j].Host == host && lookups[j].Answers.Contains(dst));
+        }
+
+        Assert.Equal(open.Count, detector.Pending);
+        p.Finish();
+
+        foreach (string host in hosts)
+        {
+            int expected = open.Count(j => lookups[j].Host == host);
+            var e = Assert.Single(sink.OfType(EvidenceTypes.DnsWithoutConnection), x => x.Attacker == Ip(host));
+            Assert.StartsWith($"{expected} domains resolved with no connection", e.Description, StringComparison.Ordinal);
+            // The uid list keeps the most recent of the host's unanswered lookups, in order.
+            var last = open.Where(j => lookups[j].Host == host).Order().TakeLast(Evidence.MaxUids)
+                .Select(j => "D" + (1 + (j * 0.01)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(last, e.Uids);
+        }
+    }
 }

@@ -151,7 +151,8 @@ public sealed class PackedStateTests
     [Fact]
     public void DnsWithoutConnection_UidsThatPackOrNot_EveryUidInOrder()
     {
-        string[] uids = ["CAbc123", "dns-1", "", "18446744073709551615", "C0aZ9zA8bY7cX6dW5e123"];
+        string numbered = PackedUid.FromNumber(987_654_321_987UL).ToString();
+        string[] uids = ["CAbc123", "dns-1", "", "18446744073709551615", "C0aZ9zA8bY7cX6dW5e123", numbered, "CAbc124", numbered.Replace('C', 'D')];
         var sink = new RecordingSink();
         var pipeline = new AnalysisPipeline(new AnalysisOptions(), sink, [new SlipsP2P.Detection.Detectors.Dns.DnsWithoutConnectionDetector()]);
         for (int i = 0; i < uids.Length; i++)
@@ -172,8 +173,8 @@ public sealed class PackedStateTests
         pipeline.Finish();
 
         var e = Assert.Single(sink.OfType(EvidenceTypes.DnsWithoutConnection));
-        Assert.StartsWith("5 domains resolved with no connection", e.Description, StringComparison.Ordinal);
-        Assert.Equal(["CAbc123", "dns-1", "18446744073709551615", "C0aZ9zA8bY7cX6dW5e123"], e.Uids);
+        Assert.StartsWith("8 domains resolved with no connection", e.Description, StringComparison.Ordinal);
+        Assert.Equal(["CAbc123", "dns-1", "18446744073709551615", "C0aZ9zA8bY7cX6dW5e123", numbered, "CAbc124", numbered.Replace('C', 'D')], e.Uids);
     }
 
     [Fact]

@@ -250,14 +250,6 @@ internal sealed class FlatMap<TKey, TValue, TOps>
     }
 }
 
-/// <summary>Key operations for 64-bit keys that are already hashes (XXH3 of a pair or a uid): used as they are.</summary>
-internal readonly struct HashedKey : IFlatKey<ulong>
-{
-    public ulong Hash(in ulong key) => key;
-
-    public bool Equal(in ulong a, in ulong b) => a == b;
-}
-
 /// <summary>Key operations for 64-bit keys that are values (two packed IPv4 addresses): mixed first.</summary>
 internal readonly struct PackedKey : IFlatKey<ulong>
 {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using SlipsP2P.Detection.Collections;
@@ -46,20 +47,21 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
     // that a connection frees every resolution it answers at once. The queue holds (slot, generation) in arrival
     // order; a freed slot's generation moves on, and the queue skips it when it gets there (or when compacted).
     private readonly Queue<(int Slot, int Generation)> _order = new();
-    // Chains are keyed by the 64-bit hash of (host, answer): 24-byte entries instead of 48 (issue 5). Pairs that share a
-    // hash share a chain, and a connection frees only the nodes of its own pair, so the answer stays exact.
-    private readonly FlatMap<ulong, int, HashedKey> _chains = new();
-
-    // How many chain keys fall in each bucket of their pair hash (64 KiB, below the large object heap): a flow whose
-    // bucket holds none answers no waiting lookup and skips the chain table (most flows: a lookup is freed by its first
-    // connection; issue 5 fast path).
-    private const int ChainBuckets = 1 << 14;
-    private readonly int[] _chainsPerBucket = new int[ChainBuckets];
+    // Chains hang from buckets picked by the top bits of the (host, answer) hash: the first node of each, or -1. Pairs
+    // that share a bucket share its chain, and a connection frees only the nodes of its own pair (each node is checked
+    // for its answer and host), so the answer stays exact. There are at least as many buckets as nodes (doubled as
+    // nodes are added, never shrunk): 4 bytes a bucket, where a hash table of chain heads took 13 a slot at 60% load
+    // (issue 5: 0.85 MB for 40,000 waiting answers on the 2M-packet capture, these 256 KB). A flow whose bucket is
+    // empty answers no waiting lookup and reads nothing else (most flows).
+    private const int MinBuckets = 1024;
+    private int[] _heads = NewHeads(MinBuckets);
+    private int _headShift = 64 - 10;
+    private int _liveNodes;
     private readonly Stack<int> _freeSlots = new();
     private readonly Stack<int> _freeNodes = new();
 
     // Slots and nodes live in pages of PageSize: no array doubling, whose last step left up to half of the slots unused
-    // (35,261 used of 65,536 on the 2M-packet generated capture, issue 5); the pages in use stay put. 72 bytes a slot
+    // (35,261 used of 65,536 on the 2M-packet generated capture, issue 5); the pages in use stay put. 64 bytes a slot
     // with its name and 20 a node (see Slot and Node).
     private const int PageBits = 12;
     private const int PageSize = 1 << PageBits;
@@ -72,12 +74,20 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
     // The uids that do not pack (not Zeek-shaped), by slot: rare, so not a field of every slot.
     private readonly Dictionary<int, string> _uidTexts = new();
 
+    // A uid that packs but is not one the node numbered (a Zeek log's), by slot: pages beside the slot pages, made on
+    // first use (a capture's uids are numbered and kept in the slot, see Slot.Uid).
+    private PackedUid[]?[] _otherUidPages = [];
+
     // The names that do not fit a slot (longer than QueryBytes.Capacity or not ASCII), by slot.
     private readonly Dictionary<int, string> _queryTexts = new();
 
     // Addresses are kept as their 32 IPv4 bits; an IPv6 address (or 255.255.255.255, the marker) is kept here instead,
     // by slot (source and resolver) or by node (answer).
     private const uint Wide = uint.MaxValue;
+
+    // Slot.Uid's marks: a numbered uid's number is below 2^63.
+    private const ulong NumberedUid = 1UL << 63;
+    private const ulong OtherUid = 1;
     private readonly Dictionary<int, (IpAddr Source, IpAddr Resolver)> _wideSlots = new();
     private readonly Dictionary<int, IpAddr> _wideAnswers = new();
     private int _live;
@@ -106,12 +116,20 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         _contacted.Add(pairHash);
         // Every waiting resolution of this host that named this address is answered by the connection.
         int bucket = Bucket(pairHash);
-        while (_live > 0 && _chainsPerBucket[bucket] > 0 && _chains.TryGetValue(pairHash, out int node))
+        for (int node = _heads[bucket]; node >= 0;)
         {
-            while (node >= 0 && !(AnswerOf(node) == flow.Destination && SourceOf(NodeAt(node).Slot) == flow.Source)) node = NodeAt(node).Next;
-            if (node < 0) break;
-            FreeSlot(NodeAt(node).Slot);
+            ref var n = ref NodeAt(node);
+            if (AnswerOf(node) == flow.Destination && SourceOf(n.Slot) == flow.Source)
+            {
+                // Freeing unlinks the lookup's nodes from their chains: look again from this chain's start.
+                FreeSlot(n.Slot);
+                node = _heads[bucket];
+                continue;
+            }
+
+            node = n.Next;
         }
+
         Expire(flow.Timestamp, ctx);
     }
 
@@ -151,7 +169,8 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         s.Resolver = Narrow(dns.Destination);
         if (s.Source == Wide || s.Resolver == Wide) _wideSlots[slot] = (dns.Source, dns.Destination);
         if (!s.Query.TrySet(q)) _queryTexts[slot] = q;
-        if (!dns.TryGetPackedUid(out s.Uid)) _uidTexts[slot] = dns.Uid; // a uid that does not pack is never empty
+        if (dns.TryGetPackedUid(out var uid)) SetUid(ref s, slot, uid);
+        else _uidTexts[slot] = dns.Uid; // a uid that does not pack is never empty
         s.FirstNode = -1;
         for (int i = 0; i < k; i++) LinkNode(slot, dns.Source, answers[i]);
         _order.Enqueue((slot, s.Generation));
@@ -216,7 +235,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
             _oldestSummaryWindow = Math.Min(_oldestSummaryWindow, window);
         }
 
-        sum.Add(ref s, ResolverOf(slot), _uidTexts.GetValueOrDefault(slot), _queryTexts.GetValueOrDefault(slot));
+        sum.Add(ref s, ResolverOf(slot), _uidTexts.GetValueOrDefault(slot), UidOf(in s, slot), _queryTexts.GetValueOrDefault(slot));
     }
 
     private void FlushSummaries(int beforeWindow, DetectionContext ctx)
@@ -281,6 +300,25 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
     }
 
     private ref Slot SlotAt(int slot) => ref _slotPages[slot >> PageBits][slot & PageMask];
+
+    private void SetUid(ref Slot s, int slot, PackedUid uid)
+    {
+        if (uid.IsEmpty) return;
+        if (uid.TryGetNumber(out ulong number))
+        {
+            s.Uid = number | NumberedUid;
+            return;
+        }
+
+        s.Uid = OtherUid;
+        if (_otherUidPages.Length < _slotPages.Length) Array.Resize(ref _otherUidPages, _slotPages.Length);
+        (_otherUidPages[slot >> PageBits] ??= new PackedUid[PageSize])[slot & PageMask] = uid;
+    }
+
+    private PackedUid UidOf(in Slot s, int slot) =>
+        s.Uid == 0 ? default
+        : s.Uid == OtherUid ? _otherUidPages[slot >> PageBits]![slot & PageMask]
+        : PackedUid.FromNumber(s.Uid & ~NumberedUid);
 
     private static uint Narrow(IpAddr address) => address.IsV4 ? address.V4 : Wide;
 
@@ -355,26 +393,49 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         }
 
         ref var s = ref SlotAt(slot);
-        ulong key = KeyHash.Of(source, answer);
         ref var n = ref NodeAt(node);
         n.Slot = slot;
         n.Answer = Narrow(answer);
         if (n.Answer == Wide) _wideAnswers[node] = answer;
-        n.Prev = -1;
-        if (_chains.TryGetValue(key, out int head))
-        {
-            n.Next = head;
-            NodeAt(head).Prev = node;
-        }
-        else
-        {
-            n.Next = -1;
-            _chainsPerBucket[Bucket(key)]++;
-        }
-
-        _chains.Set(key, node);
+        Push(node, Bucket(KeyHash.Of(source, answer)));
         n.Sibling = s.FirstNode;
         s.FirstNode = node;
+        if (++_liveNodes > _heads.Length) Rehash(_heads.Length * 2);
+    }
+
+    /// <summary>Puts <paramref name="node"/> first in the chain of <paramref name="bucket"/>.</summary>
+    private void Push(int node, int bucket)
+    {
+        ref var n = ref NodeAt(node);
+        int head = _heads[bucket];
+        n.Prev = -1;
+        n.Next = head;
+        if (head >= 0) NodeAt(head).Prev = node;
+        _heads[bucket] = node;
+    }
+
+    /// <summary>Moves every waiting answer to a bucket array of <paramref name="buckets"/> (a power of two).</summary>
+    private void Rehash(int buckets)
+    {
+        int[] old = _heads;
+        _heads = NewHeads(buckets);
+        _headShift = 64 - BitOperations.Log2((uint)buckets);
+        foreach (int first in old)
+        {
+            for (int node = first; node >= 0;)
+            {
+                int next = NodeAt(node).Next;
+                Push(node, Bucket(KeyHash.Of(SourceOf(NodeAt(node).Slot), AnswerOf(node))));
+                node = next;
+            }
+        }
+    }
+
+    private static int[] NewHeads(int buckets)
+    {
+        var heads = new int[buckets];
+        heads.AsSpan().Fill(-1);
+        return heads;
     }
 
     private void UnlinkNode(int node, IpAddr source)
@@ -382,26 +443,12 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         ref var n = ref NodeAt(node);
         int prev = n.Prev, next = n.Next;
         if (next >= 0) NodeAt(next).Prev = prev;
-        if (prev >= 0)
-        {
-            NodeAt(prev).Next = next;
-        }
-        else
-        {
-            ulong key = KeyHash.Of(source, AnswerOf(node));
-            if (next >= 0)
-            {
-                _chains.Set(key, next);
-            }
-            else
-            {
-                _chains.Remove(key);
-                _chainsPerBucket[Bucket(key)]--;
-            }
-        }
+        if (prev >= 0) NodeAt(prev).Next = next;
+        else _heads[Bucket(KeyHash.Of(source, AnswerOf(node)))] = next;
 
         if (n.Answer == Wide) _wideAnswers.Remove(node);
         _freeNodes.Push(node);
+        _liveNodes--;
     }
 
     /// <summary>
@@ -422,7 +469,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         return false;
     }
 
-    private static int Bucket(ulong pairHash) => (int)(pairHash & (ChainBuckets - 1));
+    private int Bucket(ulong pairHash) => (int)(pairHash >> _headShift);
 
     private void Compact()
     {
@@ -435,7 +482,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
     }
 
     /// <summary>
-    /// A waiting lookup: 72 bytes and no reference. Its name is kept in the slot as ASCII (a 23-character name was a
+    /// A waiting lookup: 64 bytes and no reference. Its name is kept in the slot as ASCII (a 23-character name was a
     /// 72-byte string beside a 72-byte slot, and a reference from these long-lived pages to a young string that every
     /// young collection had to follow; issue 5), its addresses as IPv4 (<see cref="Wide"/>: in _wideSlots).
     /// </summary>
@@ -446,8 +493,9 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         public int FirstNode;
         public uint Source;
         public uint Resolver;
-        // The lookup's uid packed (16 bytes instead of a 56-byte string, issue 5), or in _uidTexts when it does not pack.
-        public PackedUid Uid;
+        // The lookup's uid (a 56-byte string before, issue 5): NumberedUid and the number of a uid the node made, OtherUid
+        // for another that packs (in _otherUidPages), 0 for none or one that does not pack (in _uidTexts).
+        public ulong Uid;
         // The queried name, or empty with the name in _queryTexts when it does not fit.
         public QueryBytes Query;
     }
@@ -517,12 +565,12 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
 
         public UidList Uids { get; } = new();
 
-        public void Add(ref Slot s, IpAddr resolver, string? uidText, string? queryText)
+        public void Add(ref Slot s, IpAddr resolver, string? uidText, PackedUid uid, string? queryText)
         {
             Count++;
             LastTimestamp = Math.Max(LastTimestamp, s.Timestamp);
             Resolver = resolver;
-            Uids.Add(uidText, s.Uid);
+            Uids.Add(uidText, uid);
             if (SampleCount >= SampleDomains) return;
             // The name's text is made only here, for at most SampleDomains lookups of a window.
             string query = queryText ?? s.Query.Text();
