@@ -245,6 +245,20 @@ public class HeuristicConnectionTests
     }
 
     [Fact]
+    public void ServiceMismatch_RecordsUnderNumberedUids_NotRemembered()
+    {
+        // A numbered uid comes from the node's own flow table, whose flow then carries the record's service and never
+        // waits (PcapDatasetTests checks that on captures): such records are not kept. A flow without the service under
+        // the same numbered uid (which the flow table never makes) is therefore reported; a Zeek uid still matches.
+        string numbered = PackedUid.FromNumber(4242).ToString();
+        HttpRecord Http(string uid) => new() { Uid = uid, Source = Ip("10.0.2.15"), Destination = Ip("194.132.197.198"), Timestamp = 2, Host = "a.com" };
+        Assert.Single(Run(new ServiceMismatchDetector(), null,
+            Http(numbered), Flow("10.0.2.15", "194.132.197.198", 80, 1, established: true, srcBytes: 5, uid: numbered)).Evidence);
+        Assert.Empty(Run(new ServiceMismatchDetector(), null,
+            Http("CHhAvVGS1DHFjwGM9"), Flow("10.0.2.15", "194.132.197.198", 80, 1, established: true, srcBytes: 5, uid: "CHhAvVGS1DHFjwGM9")).Evidence);
+    }
+
+    [Fact]
     public void ServiceMismatch_HttpRecordAfterWait_Evidence() =>
         Assert.Single(Run(new ServiceMismatchDetector(), null,
             Flow("10.0.2.15", "194.132.197.198", 80, 1, established: true, srcBytes: 5, uid: "Cx"),

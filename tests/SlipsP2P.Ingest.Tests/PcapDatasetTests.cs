@@ -117,6 +117,31 @@ public sealed partial class PcapDatasetTests
         Assert.True(dns + tls > 0, "no DNS or TLS records in the C&C captures");
     }
 
+    [Fact]
+    public void Run_Captures_HttpAndTlsRecordsNumberedAndTheirFlowsCarryTheService()
+    {
+        // ServiceMismatchDetector relies on it: a record under a uid the node numbered comes with a flow whose service is
+        // the record's ("http" for HTTP, "ssl" for TLS), so that flow never waits for it.
+        int http = 0, tls = 0;
+        // The datasets' captures (TLS), and the samples the project's generator made (HTTP and TLS).
+        List<string> paths = [.. Captures.Select(row => Requires.Dataset(row.Data)),
+            Path.Combine(Requires.RepoRoot, "samples", "benign.pcap"), Path.Combine(Requires.RepoRoot, "samples", "scan.pcap")];
+        foreach (string name in paths)
+        {
+            var (sink, _, _) = PcapCollectingSink.Run(name);
+            var services = sink.Flows.ToDictionary(f => f.Uid, f => f.Service, StringComparer.Ordinal);
+            foreach (var e in sink.Events.Where(e => e is HttpRecord or TlsRecord))
+            {
+                Assert.True(e.TryGetPackedUid(out var uid) && uid.TryGetNumber(out _), $"{name}: {e.Uid} not numbered");
+                Assert.Equal(e is HttpRecord ? "http" : "ssl", services[e.Uid]);
+                if (e is HttpRecord) http++;
+                else tls++;
+            }
+        }
+
+        Assert.True(http > 0 && tls > 0, $"{http} HTTP and {tls} TLS records in the captures");
+    }
+
     public static TheoryData<string> Captures => new()
     {
         "test12-icmp-portscan.pcap",
