@@ -106,22 +106,30 @@ public readonly struct PackedUid : IEquatable<PackedUid>
     {
         number = 0;
         if ((_low & 0x3F) != PrefixCode || (_high >> (6 * (2 + CheckDigits))) != 0) return false;
+        // The digits: codes 1-62 (a digit plus one) only, so that the number has exactly these characters; then only
+        // the check digits are left to compare (the decoding is 0.4% of a pinned capture's samples, issue 5).
         ulong n = 0, scale = 1;
         for (int i = 1; i < CharsPerHalf; i++)
         {
-            ulong code = (_low >> (6 * i)) & 0x3F;
-            if (code == 0) return false;
-            n += (code - 1) * scale;
+            ulong digit = ((_low >> (6 * i)) & 0x3F) - 1;
+            if (digit >= 62) return false;
+            n += digit * scale;
             scale *= 62;
         }
 
-        ulong d9 = _high & 0x3F, d10 = (_high >> 6) & 0x3F;
-        if (d9 == 0 || d10 == 0) return false;
-        ulong top = (d9 - 1) + ((d10 - 1) * 62); // below 62^2
+        ulong d9 = (_high & 0x3F) - 1, d10 = ((_high >> 6) & 0x3F) - 1;
+        if (d9 >= 62 || d10 >= 62) return false;
+        ulong top = d9 + (d10 * 62); // below 62^2
         // number = n + top * 62^9, below 2^63: top at most 681 (2^63 / 62^9 = 681.3).
         if (top > (NumberLimit - 1 - n) / Pow62To9) return false;
         ulong candidate = n + (top * Pow62To9);
-        if (FromNumber(candidate) != this) return false;
+        ulong check = CheckOf(candidate);
+        for (int i = 2; i < 2 + CheckDigits; i++)
+        {
+            if (((_high >> (6 * i)) & 0x3F) != (check % 62) + 1) return false;
+            check /= 62;
+        }
+
         number = candidate;
         return true;
     }

@@ -220,31 +220,31 @@ public class DnsWithoutConnectionTests
     [Fact]
     public void OnFlow_ThousandsWaitingAcrossBucketGrowth_FreesExactlyTheContactedLookups()
     {
-        // 6,000 lookups with up to three answers (18,000 waiting answers: the chain buckets double from 1,024 several
-        // times while lookups wait), then a connection for a random third of them, sometimes from another host or to an
-        // address no lookup named. What is reported is exactly what a plain model says: every lookup no connection
+        // 20,000 lookups with one to three answers (about 40,000 waiting answers: the chain buckets, 16,384 at first,
+        // double twice while lookups wait), then 10,000 connections to the answers of random lookups, sometimes from
+        // another host or to an address no lookup named. What is reported is exactly what a plain model says: every lookup no connection
         // answered, per host.
         var rng = new Random(11);
         var detector = new DnsWithoutConnectionDetector();
         var sink = new RecordingSink();
         var p = new AnalysisPipeline(new AnalysisOptions(), sink, [detector]);
         string[] hosts = ["10.0.0.1", "10.0.0.2", "10.0.0.3"];
-        var waiting = new Dictionary<string, List<(string Host, string[] Answers)>>();
         var lookups = new List<(string Host, string[] Answers)>();
-        for (int i = 0; i < 6000; i++)
+        var byPair = new Dictionary<(string Host, string Answer), List<int>>();
+        for (int i = 0; i < 20_000; i++)
         {
             string host = hosts[rng.Next(hosts.Length)];
             // Answers drawn from a pool smaller than the lookups, so that hosts share answers and chains hold many pairs.
-            string[] answers = Enumerable.Range(0, 1 + rng.Next(3)).Select(_ => IpAddr.FromV4(0x5D000000u + (uint)rng.Next(9000)).ToString()).Distinct().ToArray();
-            var lookup = (host, answers);
-            lookups.Add(lookup);
+            string[] answers = Enumerable.Range(0, 1 + rng.Next(3)).Select(_ => IpAddr.FromV4(0x5D000000u + (uint)rng.Next(30_000)).ToString()).Distinct().ToArray();
+            lookups.Add((host, answers));
+            foreach (string a in answers) (byPair.TryGetValue((host, a), out var list) ? list : byPair[(host, a)] = []).Add(i);
             p.OnEvent(Dns(host, $"n{i}.example.com", 1 + (i * 0.01), answers));
         }
 
-        Assert.Equal(6000, detector.Pending); // no connection yet: every lookup waits
+        Assert.Equal(20_000, detector.Pending); // no connection yet: every lookup waits
         var open = new HashSet<int>(Enumerable.Range(0, lookups.Count));
-        double t = 100;
-        for (int k = 0; k < 3000; k++)
+        double t = 300;
+        for (int k = 0; k < 10_000; k++)
         {
             int i = rng.Next(lookups.Count);
             var (host, answers) = lookups[i];
@@ -252,7 +252,7 @@ public class DnsWithoutConnectionTests
             string dst = rng.Next(6) == 0 ? "198.51.100.7" : answers[rng.Next(answers.Length)];
             p.OnEvent(Flow(src, dst, 443, t += 0.01, established: true));
             if (src != host || dst == "198.51.100.7") continue;
-            open.RemoveWhere(j => lookups[j].Host == host && lookups[j].Answers.Contains(dst));
+            open.ExceptWith(byPair[(host, dst)]);
         }
 
         Assert.Equal(open.Count, detector.Pending);

@@ -53,9 +53,9 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
     // nodes are added, never shrunk): 4 bytes a bucket, where a hash table of chain heads took 13 a slot at 60% load
     // (issue 5: 0.85 MB for 40,000 waiting answers on the 2M-packet capture, these 256 KB). A flow whose bucket is
     // empty answers no waiting lookup and reads nothing else (most flows).
-    private const int MinBuckets = 1024;
+    private const int MinBuckets = 1 << 14; // 64 KiB: each doubling rehashes every waiting answer
     private int[] _heads = NewHeads(MinBuckets);
-    private int _headShift = 64 - 10;
+    private int _headShift = 64 - 14;
     private int _liveNodes;
     private readonly Stack<int> _freeSlots = new();
     private readonly Stack<int> _freeNodes = new();

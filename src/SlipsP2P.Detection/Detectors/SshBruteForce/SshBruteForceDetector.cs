@@ -131,7 +131,9 @@ public sealed partial class SshBruteForceDetector : IDetector
     private void OnSsh(SshRecord ssh, DetectionContext ctx)
     {
         if (ssh.Source.IsNone || ssh.Destination.IsNone) return;
-        _sshServers.Add((ssh.Destination, ssh.DestinationPort));
+        // Port 22 is SSH for every flow already: only servers elsewhere are remembered, so that a capture whose SSH is
+        // all on 22 leaves the set empty and its flows skip the lookup (issue 5: 1% of a pinned capture's samples).
+        if (ssh.DestinationPort != 22) _sshServers.Add((ssh.Destination, ssh.DestinationPort));
         int increment = ssh.AuthSuccess == true ? 0 : Math.Max(1, ssh.AuthAttempts);
         Count(ctx, ssh.Source, ssh.Destination, ssh.DestinationPort, ssh, increment, ssh.Timestamp, ssh.Client, ssh.AuthSuccess == true);
     }
