@@ -28,7 +28,7 @@ public sealed class DataUploadDetector : HeuristicDetector
     // A pair's only uid is kept in the state as its number when the node made it (PackedUid.TryGetNumber: every flow of
     // a capture or live traffic); another uid that packs (a Zeek log's) is kept here, per window, the state holding its
     // index. States are then 16 bytes, 24 an entry with the key, where a packed uid made them 32 (issue 5).
-    private readonly Dictionary<int, List<PackedUid>> _otherUids = new();
+    private readonly Dictionary<int, PagedList<PackedUid>> _otherUids = new();
 
     public override string Name => "data_upload";
 
@@ -92,9 +92,8 @@ public sealed class DataUploadDetector : HeuristicDetector
                 return;
             }
 
-            if (!_otherUids.TryGetValue(window, out var others)) _otherUids[window] = others = new List<PackedUid>();
-            state.SetOther(others.Count);
-            others.Add(packed);
+            if (!_otherUids.TryGetValue(window, out var others)) _otherUids[window] = others = new PagedList<PackedUid>();
+            state.SetOther(others.Add(packed));
             return;
         }
 
