@@ -39,12 +39,16 @@ bench_capture() {
   fi
 }
 
-# bench_conn PCAP CONN: makes the Zeek conn.log of the capture (slips -D --write-flows, no detection) unless it is
-# already there.
+# bench_conn PCAP CONN: makes the Zeek conn.log of the capture (slips -D --write-flows, no detection) unless the same
+# build (slips --version, in CONN.version) already made it: the uids in it are the build's, and a build that makes them
+# differently (numbered uids, which the detectors keep as numbers) would otherwise be timed on another build's log.
 bench_conn() {
-  local pcap="$1" conn="$2"
-  if [ ! -s "$conn" ]; then
+  local pcap="$1" conn="$2" version
+  version=$("${slips[@]}" --version)
+  if [ ! -s "$conn" ] || [ "$(cat "$conn.version" 2>/dev/null)" != "$version" ]; then
+    rm -rf "$conn.flows"
     "${slips[@]}" -f "$pcap" -o "$conn.flows" -D --write-flows --no-progress >/dev/null
     cp "$conn.flows/conn.log" "$conn"
+    echo "$version" > "$conn.version"
   fi
 }
