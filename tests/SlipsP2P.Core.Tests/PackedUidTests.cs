@@ -54,14 +54,7 @@ public class PackedUidTests
     [InlineData("zzzzzzzzzzzzzzzzzzzz")]
     public void FromCodes_AlphabetIndexesPlusOne_EqualsThePackedText(string uid)
     {
-        const string alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-        ulong low = 0, high = 0;
-        for (int i = 0; i < uid.Length; i++)
-        {
-            ulong code = (ulong)alphabet.IndexOf(uid[i], StringComparison.Ordinal) + 1;
-            if (i < PackedUid.CharsPerHalf) low |= code << (6 * i);
-            else high |= code << (6 * (i - PackedUid.CharsPerHalf));
-        }
+        var (low, high) = CodesOf(uid);
 
         Assert.True(PackedUid.TryPack(uid, out var packed));
         Assert.Equal(packed, PackedUid.FromCodes(low, high));
@@ -195,16 +188,23 @@ public class PackedUidTests
         }
 
         // A code outside the alphabet (63, which FromCodes lets through) where the first digit is expected.
+        var (low, high) = CodesOf(text);
+        Assert.True(PackedUid.FromCodes(low, high).TryGetNumber(out _));
+        Assert.False(PackedUid.FromCodes((low & ~(0x3FUL << 6)) | (63UL << 6), high).TryGetNumber(out _));
+    }
+
+    /// <summary>The six-bit codes of <paramref name="uid"/> as the tests work them out: alphabet index plus one.</summary>
+    private static (ulong Low, ulong High) CodesOf(string uid)
+    {
         const string alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
         ulong low = 0, high = 0;
-        for (int i = 0; i < text.Length; i++)
+        for (int i = 0; i < uid.Length; i++)
         {
-            ulong code = (ulong)alphabet.IndexOf(text[i], StringComparison.Ordinal) + 1;
+            ulong code = (ulong)alphabet.IndexOf(uid[i], StringComparison.Ordinal) + 1;
             if (i < PackedUid.CharsPerHalf) low |= code << (6 * i);
             else high |= code << (6 * (i - PackedUid.CharsPerHalf));
         }
 
-        Assert.True(PackedUid.FromCodes(low, high).TryGetNumber(out _));
-        Assert.False(PackedUid.FromCodes((low & ~(0x3FUL << 6)) | (63UL << 6), high).TryGetNumber(out _));
+        return (low, high);
     }
 }
