@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end throughput of SlipsP2P against Argus and tcpdump on the same generated capture, in one run.
 #   bench/e2e.sh [PACKETS] [WORKDIR]        (default 2000000 packets, /tmp/slips-bench; SLIPS_BIN=DIR: see below)
-# Prints wall time, CPU time, packets/s, flows/s and peak RSS of each tool and the ratios, then the same for
+# Prints wall time, CPU time, packets/s, flows/s and peak RSS of each tool and the ratios (slips also held to one
+# CPU with taskset, slips-1core, for the one-core target), then the same for
 # flow files (a Zeek conn.log and an Argus binetflow made from that capture). Also checks that the analysis finds
 # the scans the generator put in. Installs argus-server, argus-client, tcpdump and time from Debian when root.
 # RUNS=N (default 1) times every command N times, the tools taking turns (slips, argus, tcpdump, slips, ...), and
@@ -60,7 +61,11 @@ for name, r in runs.items():
 PY
 }
 
+# slips-1core: the same analysis held to one CPU (taskset; slips then reads and detects on one thread), for the
+# one-core target: its packets per CPU second, without the two threads' hand-off.
 out="$work/out"
+one_core=()
+if [ "$(nproc)" -gt 1 ] && command -v taskset >/dev/null 2>&1; then one_core=(taskset -c "$(($(nproc) - 1))"); fi
 warm "${slips[@]}" -f "$pcap" -o "$out" --no-progress
 warm argus -r "$pcap" -w /dev/null
 warm tcpdump -r "$pcap" -w /dev/null
@@ -68,6 +73,7 @@ for ((r = 0; r < runs; r++)); do
   measure slips "${slips[@]}" -f "$pcap" -o "$out" --no-progress
   measure argus argus -r "$pcap" -w /dev/null
   measure tcpdump tcpdump -r "$pcap" -w /dev/null
+  [ "${#one_core[@]}" = 0 ] || measure slips-1core "${one_core[@]}" "${slips[@]}" -f "$pcap" -o "$work/out-1core" --no-progress
 done
 
 flows=$(awk '/into .* flows/ {for(i=1;i<=NF;i++) if ($i=="into") {gsub(",","",$(i+1)); print $(i+1)}}' "$work/slips.out")
@@ -107,12 +113,13 @@ printf '| tool | wall s | CPU s | packets/s (wall) | packets per CPU s | flows/s
 medians > "$work/medians.txt"
 while read -r name wall cpu rss cmin cmax rmin rmax n _; do
   awk -v n="$name" -v w="$wall" -v c="$cpu" -v r="$rss" -v p="$npk" -v f="$flows" -v cmin="$cmin" -v cmax="$cmax" -v rmin="$rmin" -v rmax="$rmax" -v k="$n" \
-    'BEGIN { fl = (n=="slips") ? sprintf("%.0f", f/w) : "-"
+    'BEGIN { fl = (n ~ /^slips/) ? sprintf("%.0f", f/w) : "-"
              pc = (k > 1) ? sprintf("%.0f (%.0f-%.0f)", p/c, p/cmax, p/cmin) : sprintf("%.0f", p/c)
              rs = (k > 1) ? sprintf("%.0f (%.0f-%.0f)", r, rmin, rmax) : sprintf("%.0f", r)
              printf "| %s | %.2f | %.2f | %.0f | %s | %s | %s |\n", n, w, c, p/w, pc, fl, rs }'
 done < "$work/medians.txt"
 awk '{w[$1]=$2} END { printf "\nslips vs argus: %.2fx faster; slips vs tcpdump read-only: %.2fx the time (medians)\n", w["argus"]/w["slips"], w["slips"]/w["tcpdump"] }' "$work/medians.txt"
+awk -v p="$npk" '$1 == "slips-1core" { printf "one core (slips-1core: %s): %.2f M packets per CPU s, median (target >= 1.5 M)\n", "taskset, one thread", p / $3 / 1e6 }' "$work/medians.txt"
 
 # Memory bounded by the traffic's state, not its length: the same mix, one tenth as long.
 tenth=$((packets / 10))
