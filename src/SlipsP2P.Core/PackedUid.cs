@@ -134,6 +134,26 @@ public readonly struct PackedUid : IEquatable<PackedUid>
         return true;
     }
 
+    /// <summary>
+    /// The top bit of a numbered uid's code (<see cref="TryGetCode"/>): numbers are below 2^63, so a holder can keep a
+    /// numbered uid and its own small values (0 for none, an index) in the same 8 bytes and tell them apart.
+    /// </summary>
+    public const ulong CodeTag = 1UL << 63;
+
+    /// <summary>The uid's 8-byte code (its number with <see cref="CodeTag"/> set); false when it is not numbered.</summary>
+    public bool TryGetCode(out ulong code)
+    {
+        bool numbered = TryGetNumber(out ulong number);
+        code = numbered ? number | CodeTag : 0;
+        return numbered;
+    }
+
+    /// <summary>Whether <paramref name="value"/> is a code <see cref="TryGetCode"/> gives (rather than a holder's own value).</summary>
+    public static bool IsCode(ulong value) => (value & CodeTag) != 0;
+
+    /// <summary>The uid of a code <see cref="TryGetCode"/> gave.</summary>
+    public static PackedUid FromCode(ulong code) => FromNumber(code & ~CodeTag);
+
     private static ulong CheckOf(ulong number)
     {
         // SplitMix64's finaliser.

@@ -158,6 +158,23 @@ public class PackedUidTests
     }
 
     [Fact]
+    public void TryGetCode_NumberedUid_TaggedAndGivesTheUidBack()
+    {
+        var uid = PackedUid.FromNumber(PackedUid.NumberLimit - 1);
+        Assert.True(uid.TryGetCode(out ulong code));
+        Assert.True(PackedUid.IsCode(code));
+        Assert.Equal(uid, PackedUid.FromCode(code));
+        Assert.True(PackedUid.FromNumber(0).TryGetCode(out code));
+        Assert.Equal(PackedUid.CodeTag, code);
+        // A holder's own small values are never codes.
+        Assert.False(PackedUid.IsCode(0));
+        Assert.False(PackedUid.IsCode(int.MaxValue + 1UL));
+        Assert.True(PackedUid.TryPack("CHhAvVGS1DHFjwGM9a", out var zeek));
+        Assert.False(zeek.TryGetCode(out code));
+        Assert.Equal(0UL, code);
+    }
+
+    [Fact]
     public void FromNumber_AtTheLimit_Throws() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => PackedUid.FromNumber(PackedUid.NumberLimit));
 

@@ -86,9 +86,9 @@ public sealed class DataUploadDetector : HeuristicDetector
         if (packs && packed.IsEmpty) return;
         if (state.IsEmpty && packs)
         {
-            if (packed.TryGetNumber(out ulong number))
+            if (packed.TryGetCode(out ulong code))
             {
-                state.SetNumber(number);
+                state.SetCode(code);
                 return;
             }
 
@@ -114,7 +114,7 @@ public sealed class DataUploadDetector : HeuristicDetector
     /// <summary>The pair's only uid (empty when none, or when its uids are in a list).</summary>
     private PackedUid OneOf(in State state, int window) =>
         state.HasList || state.IsEmpty ? default
-        : state.TryGetNumber(out ulong number) ? PackedUid.FromNumber(number)
+        : state.TryGetCode(out ulong code) ? PackedUid.FromCode(code)
         : _otherUids[window][state.OtherIndex];
 
     private static void Raise(FlowRecord flow, DetectionContext ctx, long bytes, IReadOnlyList<string> uids, string how)
@@ -149,9 +149,7 @@ public sealed class DataUploadDetector : HeuristicDetector
         private const long ListBit = 1L << 62;
         private const long BytesMask = ListBit - 1;
 
-        // Without ListBit: 0 for no uid, NumberBit and the number of a numbered uid, else the other uid's index plus one.
-        private const ulong NumberBit = 1UL << 63;
-
+        // Without ListBit: 0 for no uid, a numbered uid's code (PackedUid.TryGetCode), else the other uid's index plus one.
         private long _bytesAndFlags;
         private ulong _uid;
 
@@ -172,11 +170,11 @@ public sealed class DataUploadDetector : HeuristicDetector
         /// <summary>True while the pair has no uid (and no list).</summary>
         public readonly bool IsEmpty => !HasList && _uid == 0;
 
-        /// <summary>The number of the pair's only uid; false when it has none, a list, or another uid.</summary>
-        public readonly bool TryGetNumber(out ulong number)
+        /// <summary>The code of the pair's only uid; false when it has none, a list, or another uid.</summary>
+        public readonly bool TryGetCode(out ulong code)
         {
-            number = _uid & ~NumberBit;
-            return !HasList && (_uid & NumberBit) != 0;
+            code = _uid;
+            return !HasList && PackedUid.IsCode(_uid);
         }
 
         /// <summary>The index of the pair's only uid among the window's other uids.</summary>
@@ -185,7 +183,7 @@ public sealed class DataUploadDetector : HeuristicDetector
         /// <summary>The index of the pair's uid list in its window's lists.</summary>
         public readonly int List => (int)_uid;
 
-        public void SetNumber(ulong number) => _uid = number | NumberBit;
+        public void SetCode(ulong code) => _uid = code;
 
         public void SetOther(int index) => _uid = (ulong)index + 1;
 

@@ -85,8 +85,8 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
     // by slot (source and resolver) or by node (answer).
     private const uint Wide = uint.MaxValue;
 
-    // Slot.Uid's marks: a numbered uid's number is below 2^63.
-    private const ulong NumberedUid = 1UL << 63;
+    // Slot.Uid for a uid that packs but is not numbered (kept in _otherUidPages); codes of numbered uids have their top
+    // bit set (PackedUid.CodeTag).
     private const ulong OtherUid = 1;
     private readonly Dictionary<int, (IpAddr Source, IpAddr Resolver)> _wideSlots = new();
     private readonly Dictionary<int, IpAddr> _wideAnswers = new();
@@ -304,12 +304,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
     private void SetUid(ref Slot s, int slot, PackedUid uid)
     {
         if (uid.IsEmpty) return;
-        if (uid.TryGetNumber(out ulong number))
-        {
-            s.Uid = number | NumberedUid;
-            return;
-        }
-
+        if (uid.TryGetCode(out s.Uid)) return;
         s.Uid = OtherUid;
         if (_otherUidPages.Length < _slotPages.Length) Array.Resize(ref _otherUidPages, _slotPages.Length);
         (_otherUidPages[slot >> PageBits] ??= new PackedUid[PageSize])[slot & PageMask] = uid;
@@ -318,7 +313,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
     private PackedUid UidOf(in Slot s, int slot) =>
         s.Uid == 0 ? default
         : s.Uid == OtherUid ? _otherUidPages[slot >> PageBits]![slot & PageMask]
-        : PackedUid.FromNumber(s.Uid & ~NumberedUid);
+        : PackedUid.FromCode(s.Uid);
 
     private static uint Narrow(IpAddr address) => address.IsV4 ? address.V4 : Wide;
 
@@ -493,8 +488,8 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         public int FirstNode;
         public uint Source;
         public uint Resolver;
-        // The lookup's uid (a 56-byte string before, issue 5): NumberedUid and the number of a uid the node made, OtherUid
-        // for another that packs (in _otherUidPages), 0 for none or one that does not pack (in _uidTexts).
+        // The lookup's uid (a 56-byte string before, issue 5): the code of a uid the node numbered (PackedUid.TryGetCode),
+        // OtherUid for another that packs (in _otherUidPages), 0 for none or one that does not pack (in _uidTexts).
         public ulong Uid;
         // The queried name, or empty with the name in _queryTexts when it does not fit.
         public QueryBytes Query;

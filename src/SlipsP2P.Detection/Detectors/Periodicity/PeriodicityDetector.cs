@@ -134,7 +134,7 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
                 return null;
             }
 
-            state = NewState(ctx.TimeWindow, firstTime, firstUid.ToString());
+            state = NewState(ctx.TimeWindow, firstTime, null, firstUid);
             _firsts.Remove(smallKey);
             tuples.Set(key, new Entry { Window = ctx.TimeWindow, FirstUid = "", State = state });
             return state;
@@ -151,7 +151,7 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
         state = entry.State;
         if (state is null)
         {
-            state = NewState(ctx.TimeWindow, entry.First, entry.FirstUid);
+            state = NewState(ctx.TimeWindow, entry.First, entry.FirstUid, default);
             entry.State = state;
             entry.FirstUid = "";
         }
@@ -198,12 +198,14 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
     }
 
     /// <summary>A tuple's state at its second connection: the first one's time and uid, then the second is added.</summary>
-    private static TupleState NewState(int window, double first, string firstUid)
+    /// <remarks>The first uid is <paramref name="firstText"/> when given, else <paramref name="firstPacked"/> (no text made).</remarks>
+    private static TupleState NewState(int window, double first, string? firstText, PackedUid firstPacked)
     {
         var state = new TupleState();
         state.Reset(window);
         state.Add(first);
-        state.AddUid(firstUid);
+        if (firstText is not null) state.AddUid(firstText);
+        else state.AddUid(firstPacked);
         return state;
     }
 
@@ -359,6 +361,12 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
         {
             // The list drops its oldest past the cap; the first ones are kept here, so nothing is added once full.
             if (_uids.Count < Evidence.MaxUids) _uids.Add(uid);
+        }
+
+        /// <summary>Remembers a packed uid, as <see cref="AddUid(string)"/> (the empty uid is ignored).</summary>
+        public void AddUid(PackedUid uid)
+        {
+            if (_uids.Count < Evidence.MaxUids) _uids.Add(null, uid);
         }
 
         /// <summary>Remembers <paramref name="flow"/>'s uid, as <see cref="AddUid(string)"/>, packed when it packs.</summary>
