@@ -25,7 +25,7 @@ public sealed class DataUploadDetector : HeuristicDetector
     // of 40 and are not scanned by every collection of the young generation (issue 5).
     private readonly Dictionary<int, List<UidList>> _lists = new();
 
-    // A pair's only uid is kept in the state as its number when the node made it (PackedUid.TryGetNumber: every flow of
+    // A pair's only uid is kept in the state as its code when the node numbered it (PackedUid.TryGetCode: every flow of
     // a capture or live traffic); another uid that packs (a Zeek log's) is kept here, per window, the state holding its
     // index. States are then 16 bytes, 24 an entry with the key, where a packed uid made them 32 (issue 5).
     private readonly Dictionary<int, PagedList<PackedUid>> _otherUids = new();
@@ -140,7 +140,7 @@ public sealed class DataUploadDetector : HeuristicDetector
 
     /// <summary>
     /// One (source, destination) pair in one window, held in the store itself: 16 bytes, the bytes sent with two flags,
-    /// and the pair's only uid (its number, or its index in the window's other uids) or, once it has a list
+    /// and the pair's only uid (its code, or its index in the window's other uids) or, once it has a list
     /// (<see cref="HasList"/>), the list's index.
     /// </summary>
     private struct State
