@@ -154,14 +154,7 @@ public readonly struct PackedUid : IEquatable<PackedUid>
     /// <summary>The uid of a code <see cref="TryGetCode"/> gave.</summary>
     public static PackedUid FromCode(ulong code) => FromNumber(code & ~CodeTag);
 
-    private static ulong CheckOf(ulong number)
-    {
-        // SplitMix64's finaliser.
-        ulong z = number ^ CheckKey;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+    private static ulong CheckOf(ulong number) => SplitMix64.Finalise(number ^ CheckKey);
 
     /// <summary>True for the empty uid.</summary>
     public bool IsEmpty => _low == 0;

@@ -16,13 +16,5 @@ public static class FlowUid
     /// of a pinned capture's samples, this 0.4%.
     /// </summary>
     public static PackedUid Create(ulong seed, long counter) =>
-        PackedUid.FromNumber(Mix(seed + ((ulong)counter * 0x9E3779B97F4A7C15UL)) >> 1);
-
-    private static ulong Mix(ulong z)
-    {
-        // SplitMix64 finaliser.
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+        PackedUid.FromNumber(SplitMix64.Finalise(seed + ((ulong)counter * 0x9E3779B97F4A7C15UL)) >> 1);
 }

@@ -17,7 +17,7 @@ public static class SymmetricFlowHash
     {
         ulong h = Endpoint(source, sourcePort) + Endpoint(destination, destinationPort);
         h ^= (ulong)protocol * 0x9E3779B97F4A7C15UL;
-        h = Mix(h);
+        h = SplitMix64.Finalise(h);
         return (uint)(h ^ (h >> 32));
     }
 
@@ -29,13 +29,5 @@ public static class SymmetricFlowHash
     }
 
     private static ulong Endpoint(IpAddr address, ushort port) =>
-        Mix((address.High * 0xC2B2AE3D27D4EB4FUL) ^ address.Low ^ ((ulong)port << 48) ^ ((ulong)port * 0x165667B19E3779F9UL));
-
-    private static ulong Mix(ulong z)
-    {
-        // SplitMix64 finaliser: every input bit reaches every output bit.
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+        SplitMix64.Finalise((address.High * 0xC2B2AE3D27D4EB4FUL) ^ address.Low ^ ((ulong)port << 48) ^ ((ulong)port * 0x165667B19E3779F9UL));
 }
