@@ -19,7 +19,7 @@ public readonly struct PackedUid : IEquatable<PackedUid>
     public const int MaxLength = 20;
 
     /// <summary>Characters in each 60-bit half (the first ten in the low half, the rest in the high one).</summary>
-    public const int CharsPerHalf = 10;
+    internal const int CharsPerHalf = 10;
     private const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
     // Code of each ASCII character: 1..62 for the alphabet, 0 for anything else (0 also ends the text). Constant data in
@@ -49,10 +49,10 @@ public readonly struct PackedUid : IEquatable<PackedUid>
     /// <summary>
     /// The uid whose characters have the six-bit codes <paramref name="low"/> (characters 0-9, character i at bits 6i)
     /// and <paramref name="high"/> (characters 10-19); a character's code is its index in the base62 alphabet
-    /// (0-9, A-Z, a-z) plus one, and a zero code ends the uid. For generators that make uids from numbers
-    /// (<c>FlowUid</c>) without writing the text and packing it back.
+    /// (0-9, A-Z, a-z) plus one, and a zero code ends the uid. For the tests, which build uids from codes, valid or not
+    /// (<c>FlowUid</c> made its uids this way until they were numbered: <see cref="FromNumber"/>).
     /// </summary>
-    public static PackedUid FromCodes(ulong low, ulong high) => new(low & CodeBits, high & CodeBits);
+    internal static PackedUid FromCodes(ulong low, ulong high) => new(low & CodeBits, high & CodeBits);
 
     private const ulong CodeBits = (1UL << (6 * CharsPerHalf)) - 1;
 
