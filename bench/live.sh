@@ -11,7 +11,7 @@
 # tcpreplay and the kernel's receive path while the node's core carries capture, flows and detection. PPS_MULTI=N
 # passes --pps-multi=N (N packets per timing interval, fewer clock reads per packet; default 1, plain --pps).
 #
-# SLIPS_BIN=DIR runs an already published build, as in bench/e2e.sh. Needs root, iproute2, tcpreplay and GNU time. The machine's load average is printed with the results, since other
+# SLIPS_BIN=DIR runs an already published build, as in bench/e2e.sh. Needs root; installs iproute2, tcpreplay and GNU time from Debian when missing. The machine's load average is printed with the results, since other
 # work on the machine competes with the node for CPU. Everything runs inside the namespaces and is removed at exit.
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,7 +20,14 @@ shift || true
 rates=("$@")
 [[ ${#rates[@]} -gt 0 ]] || rates=(300000 topspeed)
 [[ $(id -u) == 0 ]] || { echo "bench/live.sh: needs root (network namespaces, capture)" >&2; exit 1; }
-for t in ip tcpreplay /usr/bin/time python3; do command -v "$t" >/dev/null || { echo "bench/live.sh: $t is missing" >&2; exit 1; }; done
+# shellcheck source=bench/common.sh
+source "$home/bench/common.sh"
+need=()
+command -v ip >/dev/null || need+=(iproute2)
+command -v tcpreplay >/dev/null || need+=(tcpreplay)
+[ -x /usr/bin/time ] || need+=(time)
+bench_install live.sh "${need[@]}"
+command -v python3 >/dev/null || { echo "bench/live.sh: python3 is missing" >&2; exit 1; }
 
 # shellcheck disable=SC1091 # lab/netns.sh, sourced for its helpers
 source "$home/lab/netns.sh"
@@ -34,8 +41,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# shellcheck source=bench/common.sh
-source "$home/bench/common.sh"
 bench_build "$work/bin" # a private copy of the build (SLIPS_BIN=DIR: an already published one), outside the measurement
 pcap="$work/live.pcap"
 echo "generating $pcap (slips tools gen-pcap --seed 1 --packets $packets)" >&2
