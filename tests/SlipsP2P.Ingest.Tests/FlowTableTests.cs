@@ -258,6 +258,57 @@ public sealed class FlowTableTests
     }
 
     [Fact]
+    public void Advance_ManyApplicationFlowsDueInOneSweep_FinishOrderAndEachFlowAfterItsOwnRecords()
+    {
+        // More flows than a sweep prefetches ahead, due at once, in an order other than their slots': the unanswered
+        // DNS lookups (slots 0-39) finish 10 s after their query, the closed TCP connections (slots 40-79) 5 s after
+        // their close, so every connection comes before every lookup. Each lookup's record must come right before
+        // its own flow, with its uid.
+        var table = new FlowTable(new AnalysisOptions { UdpInactivityTimeout = 10 }, _sink);
+        void Send(double ts, byte[] ip)
+        {
+            var p = default(DecodedPacket);
+            Assert.Equal(DecodeStatus.Ip, PacketDecoder.Decode(LinkType.Raw, ip, ref p));
+            table.Process(ref p, ts, ++_number);
+        }
+
+        for (int i = 0; i < 40; i++)
+        {
+            Send(1 + (i * 0.01), Ipv4(C, S, 17, Udp((ushort)(30000 + i), 53, DnsMessageTests.Query((ushort)i, $"q{i}.example"))));
+        }
+
+        for (int i = 0; i < 40; i++)
+        {
+            ushort port = (ushort)(40000 + i);
+            double t = 2 + (i * 0.01);
+            Send(t, Ipv4(C, S, 6, Tcp(port, 80, 100, 0, Syn)));
+            Send(t + 0.001, Ipv4(S, C, 6, Tcp(80, port, 500, 101, SynAck)));
+            Send(t + 0.002, Ipv4(C, S, 6, Tcp(port, 80, 101, 501, Fin)));
+            Send(t + 0.003, Ipv4(S, C, 6, Tcp(80, port, 501, 102, Fin)));
+            Send(t + 0.004, Ipv4(C, S, 6, Tcp(port, 80, 102, 502, Ack)));
+        }
+
+        Assert.Empty(_sink.Events);
+        table.Advance(30);
+        var flows = _sink.Flows.ToList();
+        Assert.Equal(80, flows.Count);
+        Assert.Equal(Enumerable.Range(40000, 40).Select(p => (int)p), flows.Take(40).Select(f => (int)f.SourcePort));
+        Assert.Equal(Enumerable.Range(30000, 40).Select(p => (int)p), flows.Skip(40).Select(f => (int)f.SourcePort));
+        for (int i = 0; i < 40; i++)
+        {
+            FlowRecord flow = flows[40 + i];
+            int at = _sink.Events.IndexOf(flow);
+            var dns = Assert.IsType<DnsRecord>(_sink.Events[at - 1]);
+            Assert.Equal($"q{i}.example", dns.Query);
+            Assert.Equal(flow.Uid, dns.Uid);
+            Assert.Equal("dns", flow.Service);
+        }
+
+        Assert.Equal(120, _sink.Events.Count);
+        Assert.Equal(0, table.ActiveFlows);
+    }
+
+    [Fact]
     public void Advance_CloseAfterASweepWorkedOutTheFinishTime_FinishesFiveSecondsAfterTheClose()
     {
         // A sweep works out the established connection's finish time (inactivity, minutes away); the close that follows

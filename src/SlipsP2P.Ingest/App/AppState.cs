@@ -93,6 +93,14 @@ internal sealed class AppState
         return _uid;
     }
 
+    /// <summary>Prefetches the objects <see cref="OnFinish"/> reads next (the state itself should be in cache).</summary>
+    public void PrefetchParts()
+    {
+        CacheHint.Prefetch(_pendingDns, 1);
+        CacheHint.Prefetch(_http, 1);
+        CacheHint.Prefetch(_clientHello, 1);
+    }
+
     /// <summary>Takes one payload packet; returns how many records it emitted.</summary>
     public int OnPayload(in FlowIdentity id, bool fromOrig, ReadOnlySpan<byte> payload, double timestamp, IEventSink sink)
     {

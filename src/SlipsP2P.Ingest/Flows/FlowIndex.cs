@@ -139,6 +139,9 @@ internal sealed class FlowIndex
         if (size < _entries.Length) Resize(size);
     }
 
+    /// <summary>Asks for the cache line of <paramref name="key"/>'s home entry ahead of a lookup (a hint only).</summary>
+    public void Prefetch(in FlowKey key) => CacheHint.Prefetch(ref _entries[(int)Hash(in key) & _mask], 8);
+
     private int Find<TKeys>(in FlowKey key, in TKeys keys)
         where TKeys : struct, IFlowKeys
         => Math.Max(Probe(in key, in keys, Hash(in key)), -1);

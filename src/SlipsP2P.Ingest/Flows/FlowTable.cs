@@ -34,6 +34,10 @@ public sealed class FlowTable
     /// <summary>Seconds of packet clock between sweeps for finished flows.</summary>
     internal const double SweepInterval = 1;
     private const int MaxCachedTexts = 4096;
+    /// <summary>How many flows ahead of the one being finished a sweep prefetches application state for.</summary>
+    private const int PrefetchAhead = 16;
+    /// <summary>The part of a slot a sweep and a finish read (its first lines: times, state, ports, addresses, counts).</summary>
+    private static readonly int SlotPrefetchBytes = Unsafe.SizeOf<FlowState>();
 
     /// <summary>Slots the table starts with and never shrinks below.</summary>
     internal const int MinCapacity = 1024;
@@ -51,6 +55,7 @@ public sealed class FlowTable
     private readonly List<AppState?> _apps = new();
     private readonly Stack<int> _freeApps = new();
     private readonly List<Expired> _expired = new();
+    private readonly List<int> _candidates = new();
     private readonly Dictionary<ulong, string> _historyText = new();
     private readonly Dictionary<ulong, string> _macText = new();
     // Slots in chunks of ChunkSize (about 54 KB each, below the large object heap): growing adds chunks instead of
@@ -563,34 +568,71 @@ public sealed class FlowTable
     private void Sweep(double now, bool all)
     {
         _expired.Clear();
-        // Chunk by chunk: one bounds check per slot instead of two lookups.
+        _candidates.Clear();
+        // Chunk by chunk over the compact due times: only a slot that may be due is looked at, in a second pass.
         double[] due = _due;
         for (int first = 0; first < _highWater; first += ChunkSize)
         {
-            Span<FlowState> chunk = _chunks[first >> ChunkBits].AsSpan(0, Math.Min(ChunkSize, _highWater - first));
-            for (int j = 0; j < chunk.Length; j++)
+            int n = Math.Min(ChunkSize, _highWater - first);
+            for (int j = 0; j < n; j++)
             {
-                if (!all && due[first + j] > now) continue;
-                ref FlowState f = ref chunk[j];
-                if (!f.InUse) continue;
-                double finish = all ? double.NegativeInfinity : FinishTime(ref f);
-                if (all || finish <= now) _expired.Add(new Expired(all ? f.Start : finish, f.Start, f.FirstPacket, first + j));
-                else due[first + j] = finish;
+                if (all || due[first + j] <= now) _candidates.Add(first + j);
             }
+        }
+
+        // The candidates' slots are mostly cold (idle flows, or flows a packet touched a while ago): each is asked for
+        // a few slots ahead of its turn, so that the misses overlap instead of coming one after the other.
+        Span<int> candidates = CollectionsMarshal.AsSpan(_candidates);
+        for (int k = 0; k < candidates.Length; k++)
+        {
+            if (k + PrefetchAhead < candidates.Length) CacheHint.Prefetch(ref Slot(candidates[k + PrefetchAhead]), SlotPrefetchBytes);
+            int slot = candidates[k];
+            ref FlowState f = ref Slot(slot);
+            if (!f.InUse) continue;
+            double finish = all ? double.NegativeInfinity : FinishTime(ref f);
+            if (all || finish <= now) _expired.Add(new Expired(all ? f.Start : finish, f.Start, f.FirstPacket, slot, f.App));
+            else due[slot] = finish;
         }
 
         if (_expired.Count == 0) return;
         // Ties broken by the first packet before the slot: with PacketNumberIdentity the order is the same in any table.
         CollectionsMarshal.AsSpan(_expired).Sort(default(ExpiredOrder));
         IFlowFinishObserver? observer = FinishObserver;
-        foreach (Expired e in CollectionsMarshal.AsSpan(_expired))
+        Span<Expired> expired = CollectionsMarshal.AsSpan(_expired);
+        for (int k = 0; k < expired.Length; k++)
         {
+            // The flows finished next waited out their timeout while other flows ran, and each one's detection pushed
+            // them further out of the cache: their slot, application state and its lists are asked for in stages
+            // ahead of their turn (each stage reads what the one before brought in).
+            if (k + PrefetchAhead < expired.Length) PrefetchFinish(in expired[k + PrefetchAhead], 0);
+            if (k + (PrefetchAhead / 2) < expired.Length) PrefetchFinish(in expired[k + (PrefetchAhead / 2)], 1);
+            if (k + (PrefetchAhead / 4) < expired.Length) PrefetchFinish(in expired[k + (PrefetchAhead / 4)], 2);
+            Expired e = expired[k];
             observer?.BeforeFinish(e.FinishTime, e.Start, e.FirstPacket);
             Finish(e.Slot);
         }
 
         _expired.Clear();
         Shrink();
+    }
+
+    private void PrefetchFinish(in Expired e, int stage)
+    {
+        switch (stage)
+        {
+            case 0:
+                CacheHint.Prefetch(ref Slot(e.Slot), SlotPrefetchBytes);
+                if (e.App >= 0) CacheHint.Prefetch(ref CollectionsMarshal.AsSpan(_apps)[e.App], 8);
+                break;
+            case 1:
+                // The slot is in cache by now: its key finds the index entry the finish removes.
+                _index.Prefetch(KeyOf(ref Slot(e.Slot)));
+                if (e.App >= 0) CacheHint.Prefetch(_apps[e.App]);
+                break;
+            default:
+                if (e.App >= 0) _apps[e.App]!.PrefetchParts();
+                break;
+        }
     }
 
     /// <summary>
@@ -631,6 +673,7 @@ public sealed class FlowTable
         if (_free.Length > 64) _free = new int[64];
         _index.TrimExcess(MinCapacity);
         _expired.TrimExcess();
+        _candidates.TrimExcess();
     }
 
     private double FinishTime(ref FlowState f)
@@ -844,7 +887,7 @@ public sealed class FlowTable
         }
     }
 
-    private readonly record struct Expired(double FinishTime, double Start, long FirstPacket, int Slot);
+    private readonly record struct Expired(double FinishTime, double Start, long FirstPacket, int Slot, int App);
 
     /// <summary>Finish time, then start, then first packet, then slot (a struct comparer: the sort calls it directly).</summary>
     private readonly struct ExpiredOrder : IComparer<Expired>
