@@ -5,6 +5,16 @@ public interface IEventSink
 {
     /// <summary>Called once per record.</summary>
     void OnEvent(NetEvent record);
+
+    /// <summary>
+    /// A hint that <paramref name="record"/> comes soon (a few records from now): a sink may start loading what it
+    /// will read for it, so that its cache misses overlap the records in between. It must not change anything the
+    /// record's <see cref="OnEvent"/> will see; the record may still change before it is sent. Sinks that pass records
+    /// on pass the hint on too; the default does nothing.
+    /// </summary>
+    void Prefetch(NetEvent record)
+    {
+    }
 }
 
 /// <summary>An input: a capture, a flow file, a Zeek directory, standard input.</summary>

@@ -32,6 +32,7 @@ public sealed class AnalysisPipeline : IEventSink
     private readonly Profiler _profiler;
     private readonly IDetector[] _detectors;
     private IDetector[][] _byKind;
+    private IFlowPrefetch[] _flowPrefetch;
     private RecordKinds _inputKinds = RecordKinds.All;
     private readonly DetectionContext _context;
     private readonly PipelineStats _stats = new();
@@ -68,6 +69,7 @@ public sealed class AnalysisPipeline : IEventSink
         Engine = new EvidenceEngine(options, sink, Windows, thresholdFactor, _whitelist);
         _detectors = detectors.ToArray();
         _byKind = ByKind(_detectors, RecordKinds.All);
+        _flowPrefetch = FlowPrefetchers(_byKind);
         _context = new DetectionContext(options, Windows, RaiseEvidence, WasResolved);
     }
 
@@ -148,6 +150,7 @@ public sealed class AnalysisPipeline : IEventSink
             if (_stats.Records > 0) throw new InvalidOperationException("the input's record kinds are set before the first record");
             _inputKinds = value;
             _byKind = ByKind(_detectors, value);
+            _flowPrefetch = FlowPrefetchers(_byKind);
         }
     }
 
@@ -226,6 +229,19 @@ public sealed class AnalysisPipeline : IEventSink
         }
     }
 
+    /// <summary>
+    /// A flow comes a few records from now: the detectors with large per-flow tables (and the pipeline's own set of
+    /// resolved addresses) start loading what it will read, so that those cache misses overlap the records in
+    /// between (issue 5). Changes nothing: before the first record, when no window is known, it does nothing.
+    /// </summary>
+    public void Prefetch(NetEvent record)
+    {
+        if (!_detect || record is not FlowRecord flow || double.IsNaN(Windows.Origin) || _finished) return;
+        if (flow.Protocol == Protocol.Tcp) _resolved.Prefetch(flow.Destination);
+        int window = Windows.Number(flow.Timestamp);
+        foreach (IFlowPrefetch detector in _flowPrefetch) detector.Prefetch(flow, window);
+    }
+
     /// <summary>End of input: lets detectors raise what they held back. Profiles and tuples stay readable.</summary>
     public void Finish()
     {
@@ -245,6 +261,8 @@ public sealed class AnalysisPipeline : IEventSink
             }
         }
     }
+
+    private static IFlowPrefetch[] FlowPrefetchers(IDetector[][] byKind) => byKind[0].OfType<IFlowPrefetch>().ToArray();
 
     private static IDetector[][] ByKind(IDetector[] detectors, RecordKinds input)
     {

@@ -127,6 +127,32 @@ public class FlatMapTests
     }
 
     [Fact]
+    public void Prefetch_EmptyAndFilledTables_ChangesNothing()
+    {
+        // A hint on an empty table (no slots yet), a held key, a missing key, and a window not made yet.
+        var map = new FlatMap<ulong, int, PackedKey>();
+        var set = new HashSet64();
+        var windows = new WindowedValues<ulong, int, PackedKey>(10);
+        map.Prefetch(7);
+        set.Prefetch(FlatHash.Mix(7));
+        windows.Prefetch(3, 7);
+        Assert.Equal((0, 0, 0, 0), (map.Count, map.Capacity, set.Capacity, windows.WindowCount));
+
+        map.Set(7, 70);
+        set.Add(FlatHash.Mix(7));
+        windows.GetOrAdd(3, 7, out _) = 1;
+        map.Prefetch(7);
+        map.Prefetch(8);
+        set.Prefetch(FlatHash.Mix(7));
+        set.Prefetch(FlatHash.Mix(8));
+        windows.Prefetch(3, 7);
+        windows.Prefetch(4, 7);
+        Assert.Equal((1, 1, 1), (map.Count, set.Count, windows.WindowCount));
+        Assert.True(map.TryGetValue(7, out int v) && v == 70);
+        Assert.True(set.Contains(FlatHash.Mix(7)) && !set.Contains(FlatHash.Mix(8)));
+    }
+
+    [Fact]
     public void KeyOps_EqualKeysHashEqual_DifferentFieldsDiffer()
     {
         var t = new TupleKey(IpAddr.FromV4(1), IpAddr.FromV4(2), 80, Protocol.Tcp);

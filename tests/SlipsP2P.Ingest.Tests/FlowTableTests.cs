@@ -309,6 +309,28 @@ public sealed class FlowTableTests
     }
 
     [Fact]
+    public void Advance_ManyFlowsDueInOneSweep_SinkToldOfEachFlowRecordBeforeItComes()
+    {
+        var sink = new PrefetchRecordingSink();
+        var table = new FlowTable(new AnalysisOptions(), sink);
+        for (int i = 0; i < 50; i++)
+        {
+            var p = default(DecodedPacket);
+            PacketDecoder.Decode(LinkType.Raw, Ipv4(C, S, 6, Tcp((ushort)(40000 + i), 80, 100, 0, Syn)), ref p);
+            table.Process(ref p, 1 + (i * 0.01), ++_number);
+        }
+
+        table.Advance(30);
+        var flows = sink.Events.OfType<FlowRecord>().ToList();
+        Assert.Equal(50, flows.Count);
+        // Every flow record was hinted, the same object, before it came (the first ones of the sweep are hinted as
+        // the sweep starts, so some come right after their hint).
+        Assert.Equal(flows, sink.Hinted.Select(h => h.Record));
+        Assert.Equal(0, sink.Unsent);
+        Assert.Contains(sink.Hinted, h => h.Ahead >= 3);
+    }
+
+    [Fact]
     public void Advance_CloseAfterASweepWorkedOutTheFinishTime_FinishesFiveSecondsAfterTheClose()
     {
         // A sweep works out the established connection's finish time (inactivity, minutes away); the close that follows

@@ -49,3 +49,34 @@ internal sealed class CancellingSink(CancellationTokenSource cts, int after) : I
         if (++Seen == after) cts.Cancel();
     }
 }
+
+/// <summary>
+/// A sink that keeps the records and the prefetch hints (<see cref="IEventSink.Prefetch"/>) in one timeline, and checks
+/// that each hinted record comes after its hint.
+/// </summary>
+internal sealed class PrefetchRecordingSink : IEventSink
+{
+    private readonly Dictionary<NetEvent, int> _hintedAt = new(ReferenceEqualityComparer.Instance);
+
+    public List<NetEvent> Events { get; } = new();
+
+    /// <summary>Records sent after a hint, and how many records before them it came.</summary>
+    public List<(NetEvent Record, int Ahead)> Hinted { get; } = new();
+
+    public int Hints { get; private set; }
+
+    public void OnEvent(NetEvent record)
+    {
+        if (_hintedAt.Remove(record, out int at)) Hinted.Add((record, Events.Count - at));
+        Events.Add(record);
+    }
+
+    public void Prefetch(NetEvent record)
+    {
+        Hints++;
+        _hintedAt.TryAdd(record, Events.Count);
+    }
+
+    /// <summary>Hints for records that were never sent (after the input ended).</summary>
+    public int Unsent => _hintedAt.Count;
+}

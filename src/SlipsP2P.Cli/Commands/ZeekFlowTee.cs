@@ -37,5 +37,7 @@ internal sealed class ZeekFlowTee : IEventSink, IDisposable
         _next.OnEvent(record);
     }
 
+    public void Prefetch(NetEvent record) => _next.Prefetch(record);
+
     public void Dispose() => _writer.Dispose();
 }

@@ -65,6 +65,17 @@ internal sealed class FlatMap<TKey, TValue, TOps>
     /// <summary>True when <paramref name="key"/> is held.</summary>
     public bool ContainsKey(in TKey key) => Find(key) >= 0;
 
+    /// <summary>Starts loading the tag and the entry where <paramref name="key"/>'s probe begins (a hint; changes nothing).</summary>
+    public void Prefetch(in TKey key)
+    {
+        byte[] tags = _tags;
+        Entry[] entries = _entries;
+        if (tags.Length == 0 || entries.Length != tags.Length) return;
+        int i = Home(default(TOps).Hash(key));
+        CacheHint.Prefetch(ref tags[i], 1);
+        CacheHint.Prefetch(ref entries[i], 1);
+    }
+
     /// <summary>
     /// A reference to the value of <paramref name="key"/>, added as default when absent (<paramref name="exists"/>
     /// false). The reference is valid until the next call that adds or removes.

@@ -55,6 +55,13 @@ internal sealed class HashSet64
         return true;
     }
 
+    /// <summary>Starts loading the slot where <paramref name="key"/>'s probe begins (a hint; changes nothing).</summary>
+    public void Prefetch(ulong key)
+    {
+        ulong[] slots = _slots;
+        if (slots.Length > 0) CacheHint.Prefetch(ref slots[(int)(key >> _shift)], 8);
+    }
+
     /// <summary>True when <paramref name="key"/> is held.</summary>
     public bool Contains(ulong key)
     {

@@ -51,6 +51,13 @@ internal sealed class WindowedValues<TKey, TValue, TOps>
         return ref value;
     }
 
+    /// <summary>Starts loading where <see cref="GetOrAdd"/> will look for <paramref name="key"/> (a hint; makes no window).</summary>
+    public void Prefetch(int window, in TKey key)
+    {
+        if (window == _lastWindow) _last?.Prefetch(key);
+        else if (_windows.TryGetValue(window, out var map)) map.Prefetch(key);
+    }
+
     /// <summary>Drops every window numbered below <paramref name="window"/>; returns how many were dropped.</summary>
     public int EvictBefore(int window)
     {

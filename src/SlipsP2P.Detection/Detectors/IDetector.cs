@@ -35,3 +35,14 @@ public interface IDetector
     /// <summary>Drops the state of every window numbered below <paramref name="window"/>.</summary>
     void EvictBefore(int window);
 }
+
+/// <summary>
+/// A detector whose per-flow tables are large enough to miss the cache: told of a flow a few flows before it comes
+/// (<see cref="IEventSink.Prefetch"/>), it starts loading the table entries its <see cref="IDetector.OnFlow"/> will read.
+/// It must change nothing.
+/// </summary>
+public interface IFlowPrefetch
+{
+    /// <summary>Starts loading what <paramref name="flow"/>, in <paramref name="window"/>, will read.</summary>
+    void Prefetch(FlowRecord flow, int window);
+}

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using SlipsP2P.Core;
 
 namespace SlipsP2P.Ingest.Flows;
 

@@ -36,6 +36,8 @@ public sealed class FlowTable
     private const int MaxCachedTexts = 4096;
     /// <summary>How many flows ahead of the one being finished a sweep prefetches application state for.</summary>
     private const int PrefetchAhead = 16;
+    /// <summary>How many flows ahead a sweep makes the records of the flows it finishes (a power of two).</summary>
+    private const int RecordsAhead = 4;
     /// <summary>The part of a slot a sweep and a finish read (its first lines: times, state, ports, addresses, counts).</summary>
     private static readonly int SlotPrefetchBytes = Unsafe.SizeOf<FlowState>();
 
@@ -56,6 +58,7 @@ public sealed class FlowTable
     private readonly Stack<int> _freeApps = new();
     private readonly List<Expired> _expired = new();
     private readonly List<int> _candidates = new();
+    private readonly FlowRecord?[] _ready = new FlowRecord?[RecordsAhead];
     private readonly Dictionary<ulong, string> _historyText = new();
     private readonly Dictionary<ulong, string> _macText = new();
     // Slots in chunks of ChunkSize (about 54 KB each, below the large object heap): growing adds chunks instead of
@@ -607,13 +610,35 @@ public sealed class FlowTable
             if (k + PrefetchAhead < expired.Length) PrefetchFinish(in expired[k + PrefetchAhead], 0);
             if (k + (PrefetchAhead / 2) < expired.Length) PrefetchFinish(in expired[k + (PrefetchAhead / 2)], 1);
             if (k + (PrefetchAhead / 4) < expired.Length) PrefetchFinish(in expired[k + (PrefetchAhead / 4)], 2);
+
+            // The records are made RecordsAhead flows early, and the sink told of each (detection starts loading
+            // the table entries it will read for it).
+            if (k == 0)
+            {
+                for (int r = 0; r < RecordsAhead && r < expired.Length; r++) Ready(r, expired[r].Slot);
+            }
+            else if (k + RecordsAhead - 1 < expired.Length)
+            {
+                Ready(k + RecordsAhead - 1, expired[k + RecordsAhead - 1].Slot);
+            }
+
             Expired e = expired[k];
             observer?.BeforeFinish(e.FinishTime, e.Start, e.FirstPacket);
-            Finish(e.Slot);
+            int at = k & (RecordsAhead - 1);
+            FlowRecord record = _ready[at]!;
+            _ready[at] = null;
+            Finish(e.Slot, record);
         }
 
         _expired.Clear();
         Shrink();
+    }
+
+    private void Ready(int k, int slot)
+    {
+        FlowRecord record = PrepareRecord(slot);
+        _ready[k & (RecordsAhead - 1)] = record;
+        _sink.Prefetch(record);
     }
 
     private void PrefetchFinish(in Expired e, int stage)
@@ -704,26 +729,43 @@ public sealed class FlowTable
 
     private void Finish(int slot)
     {
+        if (Slot(slot).InUse) Finish(slot, PrepareRecord(slot));
+    }
+
+    /// <summary>The record of the flow in <paramref name="slot"/>, uid and service set, before anything is emitted.</summary>
+    private FlowRecord PrepareRecord(int slot)
+    {
         ref FlowState f = ref Slot(slot);
-        if (!f.InUse) return;
-        AppState? app = f.App >= 0 ? _apps[f.App] : null;
-        FlowRecord record;
-        if (app is not null)
+        FlowRecord record = BuildRecord(ref f);
+        if (f.App >= 0)
         {
             // One uid per flow: the application records and the flow record share it, packed.
+            AppState app = _apps[f.App]!;
             var id = new FlowIdentity(f.Orig, f.OrigPort, f.Resp, f.RespPort, f.Protocol, f.Start, f.FirstPacket, f.Counter, _uidSeed);
-            record = BuildRecord(ref f);
             record.SetUid(app.Uid(in id));
             record.Service = app.Service;
-            AppRecordsEmitted += app.OnFinish(in id, record, _options.Detectors.SshSuccessfulBytes, _sink);
-            app.Reset(AppKind.None); // drops what the flow held; the object waits for the next application flow
-            _freeApps.Push(f.App);
         }
         else
         {
             // No application record shares the uid: it stays packed until someone reads its text (issue 5).
-            record = BuildRecord(ref f);
             record.SetUid(FlowUid.Create(_uidSeed, f.Counter));
+        }
+
+        return record;
+    }
+
+    /// <summary>Emits the flow's application records, then <paramref name="record"/>, and frees its slot.</summary>
+    private void Finish(int slot, FlowRecord record)
+    {
+        ref FlowState f = ref Slot(slot);
+        if (!f.InUse) return;
+        if (f.App >= 0)
+        {
+            AppState app = _apps[f.App]!;
+            var id = new FlowIdentity(f.Orig, f.OrigPort, f.Resp, f.RespPort, f.Protocol, f.Start, f.FirstPacket, f.Counter, _uidSeed);
+            AppRecordsEmitted += app.OnFinish(in id, record, _options.Detectors.SshSuccessfulBytes, _sink);
+            app.Reset(AppKind.None); // drops what the flow held; the object waits for the next application flow
+            _freeApps.Push(f.App);
         }
 
         _index.Remove(KeyOf(ref f), new SlotKeys(this));

@@ -192,5 +192,7 @@ public sealed class LiveCaptureSource : IEventSource
             stats.Records++;
             inner.OnEvent(record);
         }
+
+        public void Prefetch(NetEvent record) => inner.Prefetch(record);
     }
 }

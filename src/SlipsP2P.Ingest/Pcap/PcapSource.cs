@@ -199,5 +199,7 @@ public sealed class PcapSource : IEventSource
             stats.Records++;
             inner.OnEvent(record);
         }
+
+        public void Prefetch(NetEvent record) => inner.Prefetch(record);
     }
 }

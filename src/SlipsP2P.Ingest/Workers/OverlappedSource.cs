@@ -31,6 +31,9 @@ public sealed class OverlappedSource : IEventSource
     /// <summary>Batches in flight at most (the one being filled, the ones queued, the one being analysed).</summary>
     public const int DefaultBatchesInFlight = 4;
 
+    /// <summary>How many records ahead of the one it hands over the sink is told of (<see cref="IEventSink.Prefetch"/>).</summary>
+    internal const int PrefetchAhead = 8;
+
     private readonly IEventSource _source;
     private readonly int _batchSize;
     private readonly int _batchesInFlight;
@@ -102,7 +105,11 @@ public sealed class OverlappedSource : IEventSource
                 {
                     try
                     {
-                        for (int i = 0; i < batch.Count; i++) sink.OnEvent(records[i]);
+                        for (int i = 0; i < batch.Count; i++)
+                        {
+                            if (i + PrefetchAhead < batch.Count) sink.Prefetch(records[i + PrefetchAhead]);
+                            sink.OnEvent(records[i]);
+                        }
                     }
                     catch (Exception e)
                     {

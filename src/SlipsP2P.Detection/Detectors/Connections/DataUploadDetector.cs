@@ -11,7 +11,7 @@ namespace SlipsP2P.Detection.Detectors.Connections;
 /// <see cref="FlowAlertOptions.DataUploadFlowMegabytes"/> MB in one flow. Like Slips, two evidence: INFO/0.6 on the
 /// uploading source and HIGH/0.6 on the receiving destination (which does not count towards the source's alert).
 /// </summary>
-public sealed class DataUploadDetector : HeuristicDetector
+public sealed class DataUploadDetector : HeuristicDetector, IFlowPrefetch
 {
     private const double MegaByte = 1024 * 1024;
     private readonly WindowedValues<(IpAddr Src, IpAddr Dst), State, AddressPairKey> _store = new(200_000);
@@ -55,6 +55,12 @@ public sealed class DataUploadDetector : HeuristicDetector
         if (state.Bytes < opts.DataUploadMegabytes * MegaByte) return;
         state.Reported = true;
         Raise(flow, ctx, state.Bytes, Uids(in state, ctx.TimeWindow), "in one time window");
+    }
+
+    public void Prefetch(FlowRecord flow, int window)
+    {
+        ArgumentNullException.ThrowIfNull(flow);
+        if (flow.SourceBytes > 0 && PackedKeys.TryPair(flow.Source, flow.Destination, out ulong pair)) _v4Pairs.Prefetch(window, pair);
     }
 
     public override void EvictBefore(int window)

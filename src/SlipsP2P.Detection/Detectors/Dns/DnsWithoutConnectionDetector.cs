@@ -25,7 +25,7 @@ namespace SlipsP2P.Detection.Detectors.Dns;
 /// <see cref="Dropped"/>), each a few dozen bytes; the per-profile summaries are at most <see cref="MaxProfiles"/>.
 /// </para>
 /// </summary>
-public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedState
+public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedState, IFlowPrefetch
 {
     /// <summary>Resolutions waiting for a connection at most.</summary>
     public const int MaxPending = 65536;
@@ -131,6 +131,14 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         }
 
         Expire(flow.Timestamp, ctx);
+    }
+
+    public void Prefetch(FlowRecord flow, int window)
+    {
+        ArgumentNullException.ThrowIfNull(flow);
+        ulong pairHash = KeyHash.Of(flow.Source, flow.Destination);
+        _contacted.Prefetch(pairHash);
+        CacheHint.Prefetch(ref _heads[Bucket(pairHash)], 4);
     }
 
     public override void OnRecord(NetEvent record, DetectionContext ctx)

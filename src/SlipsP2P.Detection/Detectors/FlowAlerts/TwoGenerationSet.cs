@@ -34,6 +34,13 @@ internal sealed class TwoGenerationSet
 
     /// <summary>True when the key hash was added recently.</summary>
     public bool Contains(ulong key) => _young.Contains(key) || _old.Contains(key);
+
+    /// <summary>Starts loading where <see cref="Add"/> and <see cref="Contains"/> will look for the key (a hint).</summary>
+    public void Prefetch(ulong key)
+    {
+        _young.Prefetch(key);
+        _old.Prefetch(key);
+    }
 }
 
 /// <summary>
@@ -69,4 +76,11 @@ internal sealed class TwoGenerationSet<TKey, TOps>
 
     /// <summary>True when the key was added recently.</summary>
     public bool Contains(TKey key) => _young.ContainsKey(key) || _old.ContainsKey(key);
+
+    /// <summary>Starts loading where <see cref="Add"/> and <see cref="Contains"/> will look for the key (a hint).</summary>
+    public void Prefetch(TKey key)
+    {
+        _young.Prefetch(key);
+        _old.Prefetch(key);
+    }
 }

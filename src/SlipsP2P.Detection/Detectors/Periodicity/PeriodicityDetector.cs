@@ -18,7 +18,7 @@ namespace SlipsP2P.Detection.Detectors.Periodicity;
 /// Cost: O(1) amortised per flow; the check sorts at most <see cref="MaxGaps"/> gaps on the stack, a bounded constant,
 /// and runs only while the tuple is unreported or at a doubling.
 /// </summary>
-public sealed class PeriodicityDetector : IDetector, IBoundedState
+public sealed class PeriodicityDetector : IDetector, IBoundedState, IFlowPrefetch
 {
     /// <summary>Gaps kept per tuple (the most recent ones).</summary>
     public const int MaxGaps = 32;
@@ -71,6 +71,15 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
 
         state.NextReportAt = n * 2;
         Raise(flow, ctx, state, n, period, fraction);
+    }
+
+    public void Prefetch(FlowRecord flow, int window)
+    {
+        ArgumentNullException.ThrowIfNull(flow);
+        if (flow.Protocol is not (Protocol.Tcp or Protocol.Udp)) return;
+        if (!PackedKeys.TryTuple(flow.Source, flow.Destination, flow.DestinationPort, flow.Protocol, out var key)) return;
+        _v4Tuples.Prefetch(key);
+        _firsts.Prefetch(key);
     }
 
     // Evidence only: kept out of the per-flow method so that its tier-1 code stays small (the interpolated text
@@ -220,6 +229,12 @@ public sealed class PeriodicityDetector : IDetector, IBoundedState
         private readonly FlatMap<V4TupleKey, PackedFirst, V4TupleKeyOps> _packed = new();
 
         public int Count => _numbered.Count + _packed.Count;
+
+        public void Prefetch(in V4TupleKey key)
+        {
+            _numbered.Prefetch(key);
+            if (_packed.Count > 0) _packed.Prefetch(key);
+        }
 
         /// <summary>The waiting first connection of <paramref name="key"/>; false when none (or not <paramref name="small"/>).</summary>
         public bool TryGet(bool small, in V4TupleKey key, out double time, out PackedUid uid)

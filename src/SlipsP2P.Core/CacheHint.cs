@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 
-namespace SlipsP2P.Ingest.Flows;
+namespace SlipsP2P.Core;
 
 /// <summary>
 /// Prefetch hints: asks the CPU to start loading memory that a later step reads, so that its cache miss overlaps
@@ -9,7 +9,7 @@ namespace SlipsP2P.Ingest.Flows;
 /// does not exist it is skipped. An object may move after its address was read: the hint then loads a line nobody
 /// reads, which costs nothing but the load.
 /// </summary>
-internal static class CacheHint
+public static class CacheHint
 {
     /// <summary>The first <paramref name="lines"/> 64-byte lines of <paramref name="o"/> (1 to 4).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
