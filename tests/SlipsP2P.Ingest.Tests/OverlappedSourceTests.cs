@@ -25,24 +25,6 @@ public sealed class OverlappedSourceTests
         AssertSameAsDirect(() => InputDetector.Open(path, null, new AnalysisOptions()), 1, 7, OverlappedSource.DefaultBatchSize);
     }
 
-    [Fact]
-    public void Run_Sample_SinkToldOfRecordsAheadAndEveryHintedRecordSent()
-    {
-        // The hints pass the capture's counting sink and the hand-off between threads: records are hinted ahead of
-        // their turn, and nothing hinted is lost or sent twice.
-        string path = Path.Combine(Requires.RepoRoot, "samples", "benign.pcap");
-        var sink = new PrefetchRecordingSink();
-        using (var source = new OverlappedSource(InputDetector.Open(path, null, new AnalysisOptions())))
-        {
-            source.Run(sink, TestContext.Current.CancellationToken);
-        }
-
-        Assert.Equal(0, sink.Unsent);
-        Assert.True(sink.Hinted.Count > sink.Events.OfType<FlowRecord>().Count() / 2, $"{sink.Hinted.Count} of {sink.Events.Count} records hinted");
-        Assert.Contains(sink.Hinted, h => h.Ahead >= OverlappedSource.PrefetchAhead);
-        Assert.Equal(sink.Events.Count, sink.Events.Distinct(ReferenceEqualityComparer.Instance).Count());
-    }
-
     [Theory]
     [InlineData("test7-malicious.pcap")]
     [InlineData("test2-malicious.binetflow")]

@@ -28,6 +28,25 @@ internal sealed class PcapCollectingSink : IEventSink
 public sealed partial class PcapDatasetTests
 {
     [Fact]
+    public void Run_Sample_SinkToldOfFlowRecordsAheadThroughTheCountingSink()
+    {
+        // The flow table's hints pass the capture's counting sink: the sweeps' flow records are hinted before they
+        // come, and nothing hinted is lost or sent twice.
+        var sink = new PrefetchRecordingSink();
+        using (var source = new PcapSource(Path.Combine(Requires.RepoRoot, "samples", "benign.pcap"), new AnalysisOptions()))
+        {
+            source.Run(sink, TestContext.Current.CancellationToken);
+        }
+
+        int flows = sink.Events.OfType<FlowRecord>().Count();
+        Assert.Equal(0, sink.Unsent);
+        Assert.True(sink.Hinted.Count >= flows * 9 / 10, $"{sink.Hinted.Count} of {flows} flow records hinted");
+        Assert.All(sink.Hinted, h => Assert.IsType<FlowRecord>(h.Record));
+        Assert.Contains(sink.Hinted, h => h.Ahead >= 3);
+        Assert.Equal(sink.Events.Count, sink.Events.Distinct(ReferenceEqualityComparer.Instance).Count());
+    }
+
+    [Fact]
     public void Run_IcmpPortscanCapture_EmitsIcmpEchoFlowsToManyHosts()
     {
         string path = Requires.Dataset("test12-icmp-portscan.pcap");

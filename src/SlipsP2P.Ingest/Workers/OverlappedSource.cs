@@ -31,9 +31,6 @@ public sealed class OverlappedSource : IEventSource
     /// <summary>Batches in flight at most (the one being filled, the ones queued, the one being analysed).</summary>
     public const int DefaultBatchesInFlight = 4;
 
-    /// <summary>How many records ahead of the one it hands over the sink is told of (<see cref="IEventSink.Prefetch"/>).</summary>
-    internal const int PrefetchAhead = 8;
-
     private readonly IEventSource _source;
     private readonly int _batchSize;
     private readonly int _batchesInFlight;
@@ -105,11 +102,10 @@ public sealed class OverlappedSource : IEventSource
                 {
                     try
                     {
-                        for (int i = 0; i < batch.Count; i++)
-                        {
-                            if (i + PrefetchAhead < batch.Count) sink.Prefetch(records[i + PrefetchAhead]);
-                            sink.OnEvent(records[i]);
-                        }
+                        // No IEventSink.Prefetch hints here: with detection on a core of its own its tables stay in
+                        // its cache, and hints only added work (2M capture: 1,395 against 1,324 ms CPU; a conn.log's
+                        // block pipeline likewise, 364 against 355 ms wall).
+                        for (int i = 0; i < batch.Count; i++) sink.OnEvent(records[i]);
                     }
                     catch (Exception e)
                     {
