@@ -309,6 +309,28 @@ public sealed class FlowTableTests
     }
 
     [Fact]
+    public void Advance_SomeFlowsDueAmongMany_ExactlyThoseFinish()
+    {
+        // 13 UDP flows in slots 0-12 (the sweep reads due times four at a time, then the rest one by one): the ones in
+        // slots 1, 4, 5, 11 and 12 go quiet at 2 s, the others get a packet at 8 s. At 13 s only the quiet ones are due.
+        var table = new FlowTable(new AnalysisOptions { UdpInactivityTimeout = 10 }, _sink);
+        void Send(int i, double ts)
+        {
+            var p = default(DecodedPacket);
+            PacketDecoder.Decode(LinkType.Raw, Ipv4(C, S, 17, Udp((ushort)(20000 + i), 9999, [1])), ref p);
+            table.Process(ref p, ts, ++_number);
+        }
+
+        int[] quiet = [1, 4, 5, 11, 12];
+        for (int i = 0; i < 13; i++) Send(i, 1 + (i * 0.01));
+        for (int i = 0; i < 13; i++) Send(i, quiet.Contains(i) ? 2 : 8);
+        table.Advance(13);
+        Assert.Equal(quiet.Select(i => 20000 + i), _sink.Flows.Select(f => (int)f.SourcePort));
+        table.Advance(19);
+        Assert.Equal(13, _sink.Flows.Count());
+    }
+
+    [Fact]
     public void Advance_ManyFlowsDueInOneSweep_SinkToldOfEachFlowRecordBeforeItComes()
     {
         var sink = new PrefetchRecordingSink();

@@ -1,5 +1,7 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using SlipsP2P.Core;
 using SlipsP2P.Ingest.App;
 using SlipsP2P.Ingest.Packets;
@@ -572,15 +574,28 @@ public sealed class FlowTable
     {
         _expired.Clear();
         _candidates.Clear();
-        // Chunk by chunk over the compact due times: only a slot that may be due is looked at, in a second pass.
+        // Over the compact due times, four at a time (most live flows are not due): only a slot that may be due is
+        // looked at, in a second pass.
         double[] due = _due;
-        for (int first = 0; first < _highWater; first += ChunkSize)
+        int high = _highWater, i = 0;
+        if (all)
         {
-            int n = Math.Min(ChunkSize, _highWater - first);
-            for (int j = 0; j < n; j++)
+            for (; i < high; i++) _candidates.Add(i);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var limit = Vector256.Create(now);
+            ref double first = ref MemoryMarshal.GetArrayDataReference(due);
+            for (; i + 4 <= high; i += 4)
             {
-                if (all || due[first + j] <= now) _candidates.Add(first + j);
+                uint mask = Vector256.LessThanOrEqual(Vector256.LoadUnsafe(ref first, (nuint)i), limit).ExtractMostSignificantBits();
+                for (; mask != 0; mask &= mask - 1) _candidates.Add(i + BitOperations.TrailingZeroCount(mask));
             }
+        }
+
+        for (; i < high; i++)
+        {
+            if (due[i] <= now) _candidates.Add(i);
         }
 
         // The candidates' slots are mostly cold (idle flows, or flows a packet touched a while ago): each is asked for
