@@ -50,11 +50,14 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
     // Chains hang from buckets picked by the top bits of the (host, answer) hash: the first node of each, or -1. Pairs
     // that share a bucket share its chain, and a connection frees only the nodes of its own pair (each node is checked
     // for its answer and host), so the answer stays exact. There are at least as many buckets as nodes (doubled as
-    // nodes are added, never shrunk): 4 bytes a bucket, where a hash table of chain heads took 13 a slot at 60% load
-    // (issue 5: 0.85 MB for 40,000 waiting answers on the 2M-packet capture, these 256 KB). A flow whose bucket is
-    // empty answers no waiting lookup and reads nothing else (most flows).
-    private const int MinBuckets = 1 << 14; // 64 KiB: each doubling rehashes every waiting answer
-    private int[] _heads = NewHeads(MinBuckets);
+    // nodes are added, never shrunk): 8 bytes a bucket with the filter below, where a hash table of chain heads took 13
+    // a slot at 60% load (issue 5: 0.85 MB for 40,000 waiting answers on the 2M-packet capture, these 512 KB). A flow
+    // whose bucket is empty answers no waiting lookup and reads nothing else. Beside each head, a 32-bit filter of the
+    // pairs in its chain (one bit per pair, from hash bits the bucket number does not use): a flow whose bit is clear
+    // reads no node either (before, most flows walked a chain of other pairs' answers, a cache miss per node: 2.6% of a
+    // pinned run). Bits are cleared when the chain empties; until then a freed pair's bit only costs a walk.
+    private const int MinBuckets = 1 << 14; // 128 KiB: each doubling rehashes every waiting answer
+    private Head[] _heads = NewHeads(MinBuckets);
     private int _headShift = 64 - 14;
     private int _liveNodes;
     private readonly Stack<int> _freeSlots = new();
@@ -116,14 +119,20 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         _contacted.Add(pairHash);
         // Every waiting resolution of this host that named this address is answered by the connection.
         int bucket = Bucket(pairHash);
-        for (int node = _heads[bucket]; node >= 0;)
+        if ((_heads[bucket].Filter & FilterBit(pairHash)) == 0)
+        {
+            Expire(flow.Timestamp, ctx);
+            return;
+        }
+
+        for (int node = _heads[bucket].First; node >= 0;)
         {
             ref var n = ref NodeAt(node);
             if (AnswerOf(node) == flow.Destination && SourceOf(n.Slot) == flow.Source)
             {
                 // Freeing unlinks the lookup's nodes from their chains: look again from this chain's start.
                 FreeSlot(n.Slot);
-                node = _heads[bucket];
+                node = _heads[bucket].First;
                 continue;
             }
 
@@ -138,7 +147,7 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         ArgumentNullException.ThrowIfNull(flow);
         ulong pairHash = KeyHash.Of(flow.Source, flow.Destination);
         _contacted.Prefetch(pairHash);
-        CacheHint.Prefetch(ref _heads[Bucket(pairHash)], 4);
+        CacheHint.Prefetch(ref _heads[Bucket(pairHash)], 8);
     }
 
     public override void OnRecord(NetEvent record, DetectionContext ctx)
@@ -400,44 +409,45 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         n.Slot = slot;
         n.Answer = Narrow(answer);
         if (n.Answer == Wide) _wideAnswers[node] = answer;
-        Push(node, Bucket(KeyHash.Of(source, answer)));
+        Push(node, KeyHash.Of(source, answer));
         n.Sibling = s.FirstNode;
         s.FirstNode = node;
         if (++_liveNodes > _heads.Length) Rehash(_heads.Length * 2);
     }
 
-    /// <summary>Puts <paramref name="node"/> first in the chain of <paramref name="bucket"/>.</summary>
-    private void Push(int node, int bucket)
+    /// <summary>Puts <paramref name="node"/> first in the chain of its pair's bucket, and the pair in the chain's filter.</summary>
+    private void Push(int node, ulong pairHash)
     {
         ref var n = ref NodeAt(node);
-        int head = _heads[bucket];
+        ref var head = ref _heads[Bucket(pairHash)];
         n.Prev = -1;
-        n.Next = head;
-        if (head >= 0) NodeAt(head).Prev = node;
-        _heads[bucket] = node;
+        n.Next = head.First;
+        if (head.First >= 0) NodeAt(head.First).Prev = node;
+        head.First = node;
+        head.Filter |= FilterBit(pairHash);
     }
 
     /// <summary>Moves every waiting answer to a bucket array of <paramref name="buckets"/> (a power of two).</summary>
     private void Rehash(int buckets)
     {
-        int[] old = _heads;
+        Head[] old = _heads;
         _heads = NewHeads(buckets);
         _headShift = 64 - BitOperations.Log2((uint)buckets);
-        foreach (int first in old)
+        foreach (Head h in old)
         {
-            for (int node = first; node >= 0;)
+            for (int node = h.First; node >= 0;)
             {
                 int next = NodeAt(node).Next;
-                Push(node, Bucket(KeyHash.Of(SourceOf(NodeAt(node).Slot), AnswerOf(node))));
+                Push(node, KeyHash.Of(SourceOf(NodeAt(node).Slot), AnswerOf(node)));
                 node = next;
             }
         }
     }
 
-    private static int[] NewHeads(int buckets)
+    private static Head[] NewHeads(int buckets)
     {
-        var heads = new int[buckets];
-        heads.AsSpan().Fill(-1);
+        var heads = new Head[buckets];
+        heads.AsSpan().Fill(new Head { First = -1 });
         return heads;
     }
 
@@ -447,7 +457,12 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
         int prev = n.Prev, next = n.Next;
         if (next >= 0) NodeAt(next).Prev = prev;
         if (prev >= 0) NodeAt(prev).Next = next;
-        else _heads[Bucket(KeyHash.Of(source, AnswerOf(node)))] = next;
+        else
+        {
+            ref var head = ref _heads[Bucket(KeyHash.Of(source, AnswerOf(node)))];
+            head.First = next;
+            if (next < 0) head.Filter = 0;
+        }
 
         if (n.Answer == Wide) _wideAnswers.Remove(node);
         _freeNodes.Push(node);
@@ -473,6 +488,9 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
     }
 
     private int Bucket(ulong pairHash) => (int)(pairHash >> _headShift);
+
+    // The low 5 bits: the bucket takes the top ones (at most 32 of them, for 4 G buckets).
+    private static uint FilterBit(ulong pairHash) => 1u << (int)(pairHash & 31);
 
     private void Compact()
     {
@@ -539,6 +557,13 @@ public sealed class DnsWithoutConnectionDetector : HeuristicDetector, IBoundedSt
     /// One answer of a waiting lookup: a link in the chain of its (host, answer) key and among its siblings; 20 bytes, the
     /// answer as IPv4 (<see cref="Wide"/>: in _wideAnswers).
     /// </summary>
+    /// <summary>A chain's first node (-1: empty) and the filter of the pairs its nodes answer.</summary>
+    private struct Head
+    {
+        public int First;
+        public uint Filter;
+    }
+
     private struct Node
     {
         public int Slot;
