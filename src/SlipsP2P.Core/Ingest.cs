@@ -7,6 +7,13 @@ public interface IEventSink
     void OnEvent(NetEvent record);
 
     /// <summary>
+    /// Whether the sink may still read a <see cref="FlowRecord"/> after <see cref="OnEvent"/> returned (it queues
+    /// records, hands them to another thread, or collects them). When false the producer may reuse the record's object
+    /// for a later flow. Sinks that pass records on answer for the sink after them; the default is true.
+    /// </summary>
+    bool KeepsRecords => true;
+
+    /// <summary>
     /// A hint that <paramref name="record"/> comes soon (a few records from now): a sink may start loading what it
     /// will read for it, so that its cache misses overlap the records in between. It must not change anything the
     /// record's <see cref="OnEvent"/> will see; the record may still change before it is sent. Sinks that pass records

@@ -176,6 +176,41 @@ public sealed class FlowRecord : NetEvent
     /// <summary>Total bytes both ways (payload).</summary>
     public long TotalBytes => SourceBytes + DestinationBytes;
 
+    /// <summary>A copy of the record (its texts are shared: they never change).</summary>
+    public FlowRecord Clone() => (FlowRecord)MemberwiseClone();
+
+    /// <summary>Every field back to what a new record has, so that the object can be reused for another flow.</summary>
+    public void Reset()
+    {
+        Timestamp = 0;
+        Uid = "";
+        Source = default;
+        Destination = default;
+        SourcePort = 0;
+        DestinationPort = 0;
+        SourceLine = 0;
+        Protocol = default;
+        ProtocolNumber = 0;
+        Duration = 0;
+        SourceBytes = 0;
+        DestinationBytes = 0;
+        SourcePackets = 0;
+        DestinationPackets = 0;
+        SourceIpBytes = 0;
+        DestinationIpBytes = 0;
+        State = default;
+        StateText = "";
+        History = "";
+        Service = "";
+        Established = false;
+        SourceMac = "";
+        _communityId = "";
+        _aid = "";
+        _communityIdAt = 0;
+        _aidAt = 0;
+        Label = "";
+    }
+
     /// <summary>Total packets both ways.</summary>
     public long TotalPackets => SourcePackets + DestinationPackets;
 }

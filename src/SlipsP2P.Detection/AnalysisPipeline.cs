@@ -230,6 +230,12 @@ public sealed class AnalysisPipeline : IEventSink
     }
 
     /// <summary>
+    /// False: no flow record is read after <see cref="OnEvent"/> returns (the profiler and the whitelist take values;
+    /// a detector keeps a clone, <see cref="IDetector.OnFlow"/>), so a producer may reuse the object.
+    /// </summary>
+    public bool KeepsRecords => false;
+
+    /// <summary>
     /// A flow comes a few records from now: the detectors with large per-flow tables (and the pipeline's own set of
     /// resolved addresses) start loading what it will read, so that those cache misses overlap the records in
     /// between (issue 5). Changes nothing: before the first record, when no window is known, it does nothing.

@@ -95,6 +95,20 @@ public sealed class DispatchTests
     }
 
     [Fact]
+    public void OnEvent_FlowRecordsScrambledOnceSent_SameEvidenceAsKeptIntact()
+    {
+        // The pipeline says it keeps no flow record (KeepsRecords false), so a producer reuses them: here every flow
+        // is overwritten with another flow's values right after OnEvent returns. A detector that kept the object (a
+        // queue of flows waiting for their HTTP or TLS record) would raise about the wrong flow, or not at all.
+        var options = new AnalysisOptions();
+        var intact = Run(options, AnalysisPipeline.DefaultDetectors(options), MixedTraffic(seed: 13, count: 12_000));
+        var scrambled = Run(options, AnalysisPipeline.DefaultDetectors(options), MixedTraffic(seed: 13, count: 12_000), scramble: true);
+        Assert.Equal(intact, scrambled);
+        Assert.Contains(intact, e => e.StartsWith(EvidenceTypes.NonHttpPort80Connection, StringComparison.Ordinal) || e.StartsWith(EvidenceTypes.NonSslPort443Connection, StringComparison.Ordinal));
+        Assert.False(new AnalysisPipeline(options, new RecordingSink(), []).KeepsRecords);
+    }
+
+    [Fact]
     public void Prefetch_BeforeTheFirstRecord_LeavesTheWindowsUnstarted()
     {
         var p = new AnalysisPipeline(new AnalysisOptions(), new RecordingSink(), AnalysisPipeline.DefaultDetectors(new AnalysisOptions()));
@@ -105,7 +119,7 @@ public sealed class DispatchTests
     }
 
     private static List<string> Run(AnalysisOptions options, IEnumerable<IDetector> detectors, List<NetEvent> records,
-                                    RecordKinds inputKinds = RecordKinds.All, int prefetchAhead = 0)
+                                    RecordKinds inputKinds = RecordKinds.All, int prefetchAhead = 0, bool scramble = false)
     {
         var sink = new RecordingSink();
         var p = new AnalysisPipeline(options, sink, detectors) { InputKinds = inputKinds };
@@ -121,6 +135,15 @@ public sealed class DispatchTests
             }
 
             p.OnEvent(records[i]);
+            if (scramble && records[i] is FlowRecord sent)
+            {
+                sent.Reset();
+                sent.Source = Ip("203.0.113.250");
+                sent.Destination = Ip("198.51.100.250");
+                sent.DestinationPort = 9;
+                sent.Timestamp = 1;
+                sent.Uid = "CXXXXXXXXXXXXXXXXX";
+            }
         }
 
         p.Finish();

@@ -27,6 +27,24 @@ internal sealed class PcapCollectingSink : IEventSink
 /// <summary>The real captures shipped with Slips, and a cross-check against tshark.</summary>
 public sealed partial class PcapDatasetTests
 {
+    [Theory]
+    [InlineData("benign.pcap")]
+    [InlineData("ssh-bruteforce.pcap")]
+    public void Run_SinkKeepingNoRecords_RecordObjectsReusedAndEveryRecordAsWhenKept(string sample)
+    {
+        // A sink that keeps no flow record lets the flow table reuse their objects: each record, as the sink sees it
+        // when it comes, must be exactly the record a keeping sink gets (no value of an earlier flow left in it).
+        string path = Path.Combine(Requires.RepoRoot, "samples", sample);
+        var kept = new PcapCollectingSink();
+        using (var source = new PcapSource(path, new AnalysisOptions())) source.Run(kept, TestContext.Current.CancellationToken);
+        var reused = new SnapshotSink();
+        using (var source = new PcapSource(path, new AnalysisOptions())) source.Run(reused, TestContext.Current.CancellationToken);
+
+        Assert.Equal(kept.Events.ConvertAll(e => RecordText.Of([e])), reused.Texts);
+        Assert.True(reused.FlowObjects < reused.Flows / 4, $"{reused.FlowObjects} objects for {reused.Flows} flows");
+        Assert.Equal(kept.Flows.Count(), kept.Flows.Distinct(ReferenceEqualityComparer.Instance).Count());
+    }
+
     [Fact]
     public void Run_Sample_SinkToldOfFlowRecordsAheadThroughTheCountingSink()
     {

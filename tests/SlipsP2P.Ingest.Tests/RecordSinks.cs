@@ -80,3 +80,26 @@ internal sealed class PrefetchRecordingSink : IEventSink
     /// <summary>Hints for records that were never sent (after the input ended).</summary>
     public int Unsent => _hintedAt.Count;
 }
+
+/// <summary>A sink that keeps no record (<see cref="IEventSink.KeepsRecords"/> false): it writes each down as text when it comes.</summary>
+internal sealed class SnapshotSink : IEventSink
+{
+    private readonly HashSet<NetEvent> _objects = new(ReferenceEqualityComparer.Instance);
+
+    public List<string> Texts { get; } = new();
+
+    /// <summary>Distinct flow record objects seen.</summary>
+    public int FlowObjects { get; private set; }
+
+    public int Flows { get; private set; }
+
+    public bool KeepsRecords => false;
+
+    public void OnEvent(NetEvent record)
+    {
+        Texts.Add(RecordText.Of([record]));
+        if (record is not FlowRecord) return;
+        Flows++;
+        if (_objects.Add(record)) FlowObjects++;
+    }
+}

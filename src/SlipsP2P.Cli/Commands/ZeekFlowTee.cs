@@ -39,5 +39,8 @@ internal sealed class ZeekFlowTee : IEventSink, IDisposable
 
     public void Prefetch(NetEvent record) => _next.Prefetch(record);
 
+    /// <summary>The logs are written before the record is passed on: only the next sink may keep it.</summary>
+    public bool KeepsRecords => _next.KeepsRecords;
+
     public void Dispose() => _writer.Dispose();
 }

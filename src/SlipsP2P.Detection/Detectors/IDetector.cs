@@ -23,7 +23,11 @@ public interface IDetector
     /// </summary>
     RecordKinds NeededKinds => RecordKinds.None;
 
-    /// <summary>Called once per flow.</summary>
+    /// <summary>
+    /// Called once per flow. The record is the detector's only until it returns: the analysis may reuse its object for
+    /// a later flow (<see cref="IEventSink.KeepsRecords"/>), so a detector that needs it later keeps a
+    /// <see cref="FlowRecord.Clone"/> or the values themselves.
+    /// </summary>
     void OnFlow(FlowRecord flow, DetectionContext ctx);
 
     /// <summary>Called once per non-flow record (DNS, HTTP, TLS, SSH, notice, ARP).</summary>

@@ -194,5 +194,7 @@ public sealed class LiveCaptureSource : IEventSource
         }
 
         public void Prefetch(NetEvent record) => inner.Prefetch(record);
+
+        public bool KeepsRecords => inner.KeepsRecords;
     }
 }

@@ -201,5 +201,7 @@ public sealed class PcapSource : IEventSource
         }
 
         public void Prefetch(NetEvent record) => inner.Prefetch(record);
+
+        public bool KeepsRecords => inner.KeepsRecords;
     }
 }

@@ -59,7 +59,7 @@ public sealed class ServiceMismatchDetector : HeuristicDetector, IBoundedState
             return;
         }
 
-        _pending.Enqueue(flow);
+        _pending.Enqueue(flow.Clone()); // the record's object may be reused once OnFlow returns (IDetector)
     }
 
     public override void OnFinish(DetectionContext ctx) => Expire(double.PositiveInfinity, ctx);
