@@ -286,6 +286,46 @@ public sealed class FlowFileBlockPipelineTests
     }
 
     [Theory]
+    [InlineData(2, 4096)]
+    [InlineData(3, 1024)]
+    public void ZeekConn_SinkKeepingNoRecords_BlocksReuseRecordsAndEveryRecordAsSerial(int threads, int blockSize)
+    {
+        // A sink that keeps no record lets a block's flow records be reused for its next lines: each record, as the
+        // sink sees it when it comes, must be what the serial read gives (no value of an earlier line left in it),
+        // on the fast TSV and JSON paths and the general one, and through a directory's merge (which holds one record
+        // per log, and asks a log for its next only once that record was sent).
+        using var tmp = new TempDir();
+        Directory.CreateDirectory(Path.Combine(tmp.Path, "json"));
+        Directory.CreateDirectory(Path.Combine(tmp.Path, "dir"));
+        string tsv = tmp.File("conn.log", ConnTsv(3000));
+        string json = tmp.File("json/conn.log", ConnJson(2000));
+        foreach (var open in new Func<IEventSource>[]
+                 {
+                     () => new ZeekLogSource(tsv), () => new ZeekLogSource(tsv) { FastPath = false }, () => new ZeekLogSource(json),
+                 })
+        {
+            var serial = Run(open, 1, blockSize);
+            using var source = (ZeekLogSource)open();
+            source.ParseThreads = threads;
+            source.BlockSize = blockSize;
+            var sink = new SnapshotSink();
+            source.Run(sink, TestContext.Current.CancellationToken);
+            Assert.True(source.RanInBlocks);
+            Assert.Equal(serial.Records, string.Concat(sink.Texts));
+            Assert.True(sink.FlowObjects < sink.Flows / 2, $"{sink.FlowObjects} objects for {sink.Flows} flows");
+        }
+
+        tmp.File("dir/conn.log", ConnTsv(2000));
+        tmp.File("dir/dns.log", DnsTsv(1500));
+        var merged = Run(() => new ZeekLogSource(Path.Combine(tmp.Path, "dir")), 1, blockSize);
+        using var dir = new ZeekLogSource(Path.Combine(tmp.Path, "dir")) { ParseThreads = threads, BlockSize = blockSize };
+        var dirSink = new SnapshotSink();
+        dir.Run(dirSink, TestContext.Current.CancellationToken);
+        Assert.Equal(merged.Records, string.Concat(dirSink.Texts));
+        Assert.True(dirSink.FlowObjects < dirSink.Flows / 2, $"{dirSink.FlowObjects} objects for {dirSink.Flows} flows");
+    }
+
+    [Theory]
     [MemberData(nameof(Splits))]
     public void ArgusCsvAndTab_ManyBlocksWithBadLines_SameAsSerial(int threads, int blockSize)
     {

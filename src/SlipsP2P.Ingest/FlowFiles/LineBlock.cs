@@ -41,6 +41,12 @@ internal sealed class LineBlock : IEventSink, IDisposable
     /// <summary>Records parsed from the block, in line order (added with <see cref="OnEvent"/>).</summary>
     public List<NetEvent> Records { get; } = new();
 
+    /// <summary>
+    /// Flow records of the block's earlier lines that the sink is done with, for the parser to reuse (filled by
+    /// <see cref="LineBlockPipeline"/> when its sink keeps no records; kept across <see cref="Reset"/>).
+    /// </summary>
+    public Stack<FlowRecord> FreeFlows { get; } = new();
+
     /// <summary>For each record, the block's skipped lines before it: its messages go to the input's list just before the record, as the serial read gives them.</summary>
     public List<long> SkipsBefore { get; } = new();
 

@@ -231,8 +231,22 @@ internal sealed class LineBlockPipeline : IDisposable
     /// <summary>The sum of the blocks' <see cref="LineBlock.Ignored"/> taken so far.</summary>
     public long Ignored { get; private set; }
 
+    /// <summary>
+    /// Each record <see cref="Next"/> gave is done with (sent to a sink that keeps none) before <see cref="Next"/> is
+    /// called again: a block's flow records are given back to it for its next lines once all of them were taken.
+    /// </summary>
+    public bool ReuseRecords { get; set; }
+
     private void Recycle(LineBlock block)
     {
+        if (ReuseRecords)
+        {
+            foreach (NetEvent r in block.Records)
+            {
+                if (r is FlowRecord f) block.FreeFlows.Push(f);
+            }
+        }
+
         var data = block.TakeData();
         if (data.Length > 0) _freeBuffers.Enqueue(data);
         block.Records.Clear();

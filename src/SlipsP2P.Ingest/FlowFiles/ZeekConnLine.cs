@@ -22,13 +22,16 @@ internal sealed class ZeekConnLine
     private static readonly JsonReaderOptions s_jsonOptions = new() { MaxDepth = 16 };
 
     private readonly StringCache _strings;
+    private readonly RecycledFlows _flows;
     private readonly byte[]?[] _jsonNames = new byte[]?[JsonNameSlots];
     private readonly ZeekField[] _jsonFields = new ZeekField[JsonNameSlots];
 
     /// <param name="columns">The #fields of the log.</param>
     /// <param name="strings">The cache that the general path uses too, so both share their strings.</param>
-    public ZeekConnLine(ZeekField[] columns, StringCache strings)
+    /// <param name="flows">Where the records' objects come from, as for the general path.</param>
+    public ZeekConnLine(ZeekField[] columns, StringCache strings, RecycledFlows flows)
     {
+        _flows = flows;
         _columns = columns;
         _separators = new int[Math.Max(1, columns.Length)];
         _strings = strings;
@@ -45,7 +48,7 @@ internal sealed class ZeekConnLine
         int n = FieldSplitter.FindAll(line, separator, _separators);
         if (n != _columns.Length - 1) return false;
 
-        var f = new FlowRecord { SourceLine = lineNumber };
+        var f = _flows.Take(lineNumber);
         var seen = Seen.None;
         int start = 0;
         var columns = _columns;
@@ -78,7 +81,7 @@ internal sealed class ZeekConnLine
         {
             var reader = new Utf8JsonReader(line, s_jsonOptions);
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
-            var f = new FlowRecord { SourceLine = lineNumber };
+            var f = _flows.Take(lineNumber);
             var seen = Seen.None;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {

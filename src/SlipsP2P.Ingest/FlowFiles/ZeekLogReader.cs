@@ -107,6 +107,7 @@ internal sealed class ZeekLogReader : IDisposable, IBlockParser
     {
         Restore((ZeekHeaderState)block.State!);
         _stats = block.Stats;
+        _builder.Flows.Free = block.FreeFlows;
         var lines = new BlockLines(block, _maxLineLength);
         while (true)
         {
@@ -280,7 +281,7 @@ internal sealed class ZeekLogReader : IDisposable, IBlockParser
 
         if (_kind == ZeekLogKind.Conn && FastPath)
         {
-            if (_connLine is null || _connLine.Columns != _columns) _connLine = new ZeekConnLine(_columns, _builder.Strings);
+            if (_connLine is null || _connLine.Columns != _columns) _connLine = new ZeekConnLine(_columns, _builder.Strings, _builder.Flows);
             if (_connLine.TryParseTsv(line, _separator, _unsetField, _emptyField, _lineNumber, out var flow)) return flow;
         }
 
@@ -384,7 +385,7 @@ internal sealed class ZeekLogReader : IDisposable, IBlockParser
 
         if (kind == ZeekLogKind.Conn && FastPath)
         {
-            _connLine ??= new ZeekConnLine(_columns, _builder.Strings);
+            _connLine ??= new ZeekConnLine(_columns, _builder.Strings, _builder.Flows);
             if (_connLine.TryParseJson(line, _lineNumber, out var flow)) return flow;
         }
 

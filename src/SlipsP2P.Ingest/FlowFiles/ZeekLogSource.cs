@@ -104,6 +104,7 @@ public sealed class ZeekLogSource : IEventSource, IParallelParse
         if (_ran) throw new InvalidOperationException("a source can be run once");
         _ran = true;
         var readers = new List<Func<NetEvent?>>(_files.Count);
+        var pipelines = new List<LineBlockPipeline>();
         var owned = new List<IDisposable>(_files.Count);
         try
         {
@@ -123,7 +124,9 @@ public sealed class ZeekLogSource : IEventSource, IParallelParse
                     if (ParseThreads > 1 && LineBlockPipeline.Worthwhile(file, ParseThreads, BlockSize))
                     {
                         RanInBlocks = true;
-                        readers.Add(StartBlocks(file, path, kind, owned, cancellationToken));
+                        var pipeline = StartBlocks(file, path, kind, owned, cancellationToken);
+                        pipelines.Add(pipeline);
+                        readers.Add(() => pipeline.Next(cancellationToken));
                     }
                     else
                     {
@@ -134,6 +137,10 @@ public sealed class ZeekLogSource : IEventSource, IParallelParse
                 }
             }
 
+            // Every reader's record is sent before that reader is asked for its next one (the merge holds one record
+            // per log, and asks a log again only once its record was sent), so a sink that keeps none lets the blocks'
+            // flow records be reused.
+            foreach (var pipeline in pipelines) pipeline.ReuseRecords = !sink.KeepsRecords;
             if (readers.Count == 1)
             {
                 var next = readers[0];
@@ -156,7 +163,7 @@ public sealed class ZeekLogSource : IEventSource, IParallelParse
         }
     }
 
-    private Func<NetEvent?> StartBlocks(FileStream file, string path, ZeekLogKind kind, List<IDisposable> owned, CancellationToken cancellationToken)
+    private LineBlockPipeline StartBlocks(FileStream file, string path, ZeekLogKind kind, List<IDisposable> owned, CancellationToken cancellationToken)
     {
         bool fastPath = FastPath;
         int maxLineLength = _maxLineLength;
@@ -176,7 +183,7 @@ public sealed class ZeekLogSource : IEventSource, IParallelParse
 
         owned.Add(pipeline);
         owned.Add(scanner);
-        return () => pipeline.Next(cancellationToken);
+        return pipeline;
     }
 
     private static void Merge(List<Func<NetEvent?>> readers, IEventSink sink, CancellationToken cancellationToken)

@@ -24,6 +24,9 @@ internal sealed class ZeekRecordBuilder
     /// <summary>Reuses strings across records; exposed for the list splitter.</summary>
     public StringCache Strings => _strings;
 
+    /// <summary>Where conn records' objects come from (reused ones while a block's sink keeps none).</summary>
+    public RecycledFlows Flows { get; } = new();
+
     /// <summary>Starts a record of <paramref name="kind"/>.</summary>
     public void Begin(ZeekLogKind kind, long line)
     {
@@ -32,7 +35,7 @@ internal sealed class ZeekRecordBuilder
         _error = null;
         _record = kind switch
         {
-            ZeekLogKind.Conn => new FlowRecord(),
+            ZeekLogKind.Conn => Flows.Take(line),
             ZeekLogKind.Dns => new DnsRecord(),
             ZeekLogKind.Http => new HttpRecord(),
             ZeekLogKind.Ssl => new TlsRecord(),
