@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using SlipsP2P.Core;
 using SlipsP2P.Ingest.FlowFiles;
 using SlipsP2P.Testing;
@@ -230,6 +231,28 @@ public sealed class FlowFileBlockPipelineTests
         Assert.Contains("conn.log: line ", serial.Messages, StringComparison.Ordinal);
         Assert.Contains("\"Uid\":\"C2999x\"", serial.Records, StringComparison.Ordinal);
         Assert.Contains("1:cid2999AbC", serial.Records, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void ZeekConn_FlowIdsNotKept_RecordsWithoutThemAndOtherwiseTheSame(int threads)
+    {
+        // An analysis that writes no conn.log drops the log's community_id and aid: the records lose those two texts
+        // and nothing else, on the fast path and the general one, read serially or in blocks.
+        using var tmp = new TempDir();
+        string path = tmp.File("conn.log", ConnTsv(3000));
+        foreach (bool fast in new[] { true, false })
+        {
+            var kept = Run(() => new ZeekLogSource(path) { FastPath = fast }, threads, 4096);
+            var dropped = Run(() => new ZeekLogSource(path) { FastPath = fast, KeepFlowIds = false }, threads, 4096);
+            Assert.Contains("1:cid2999AbC", kept.Records, StringComparison.Ordinal);
+            Assert.DoesNotContain("1:cid", dropped.Records, StringComparison.Ordinal);
+            Assert.Equal(Blank(kept.Records), dropped.Records);
+            Assert.Equal((kept.Count, kept.Skipped, kept.Messages), (dropped.Count, dropped.Skipped, dropped.Messages));
+        }
+
+        static string Blank(string records) => Regex.Replace(records, "\"(CommunityId|Aid)\":\"[^\"]*\"", "\"$1\":\"\"");
     }
 
     [Theory]

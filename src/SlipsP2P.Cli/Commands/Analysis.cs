@@ -82,6 +82,8 @@ internal static class Analysis
         // The Zeek flow writer fills Community ID and AID when it writes a flow; nothing else reads them.
         if (source is SlipsP2P.Ingest.Pcap.PcapSource pcap) pcap.ComputeFlowIds = false;
         if (source is LiveCaptureSource liveSource) liveSource.ComputeFlowIds = false;
+        // A Zeek log's own texts of them are kept only for the conn.log that --write-flows writes.
+        if (source is SlipsP2P.Ingest.FlowFiles.ZeekLogSource zeekSource && !request.WriteFlows) zeekSource.KeepFlowIds = false;
         if (source is SlipsP2P.Ingest.FlowFiles.IParallelParse parse && options.ParseThreads > 0) parse.ParseThreads = options.ParseThreads;
 
         using (source)

@@ -23,6 +23,9 @@ internal sealed class ZeekConnLine
 
     private readonly StringCache _strings;
     private readonly RecycledFlows _flows;
+
+    /// <summary>Whether the log's community_id and aid are kept (the general path never keeps them).</summary>
+    public bool KeepFlowIds { get; init; } = true;
     private readonly byte[]?[] _jsonNames = new byte[]?[JsonNameSlots];
     private readonly ZeekField[] _jsonFields = new ZeekField[JsonNameSlots];
 
@@ -191,7 +194,7 @@ internal sealed class ZeekConnLine
                 f.DestinationPort = dp;
                 break;
             default:
-                return SetConnField(f, field, v, _strings);
+                return SetConnField(f, field, v, _strings, KeepFlowIds);
         }
 
         return true;
@@ -201,7 +204,7 @@ internal sealed class ZeekConnLine
     /// A field that only conn records have (not ts, uid or the connection's addresses and ports), shared with
     /// <see cref="ZeekRecordBuilder"/>; false for a bad value, which fails the record.
     /// </summary>
-    internal static bool SetConnField(FlowRecord f, ZeekField field, ReadOnlySpan<byte> v, StringCache strings)
+    internal static bool SetConnField(FlowRecord f, ZeekField field, ReadOnlySpan<byte> v, StringCache strings, bool keepFlowIds)
     {
         switch (field)
         {
@@ -222,10 +225,12 @@ internal sealed class ZeekConnLine
                 break;
             case ZeekField.History: f.History = strings.Get(v); break;
             case ZeekField.CommunityId:
+                if (!keepFlowIds) break;
                 if (strings.TryKeep(v, out var cidBlock, out ushort cidAt)) f.SetCommunityIdText(cidBlock, cidAt);
                 else f.CommunityId = Encoding.UTF8.GetString(v);
                 break;
             case ZeekField.Aid:
+                if (!keepFlowIds) break;
                 if (strings.TryKeep(v, out var aidBlock, out ushort aidAt)) f.SetAidText(aidBlock, aidAt);
                 else f.Aid = Encoding.UTF8.GetString(v);
                 break;

@@ -64,6 +64,13 @@ internal sealed class ZeekLogReader : IDisposable, IBlockParser
     /// </summary>
     public bool FastPath { get; init; } = true;
 
+    /// <summary>Whether conn records keep the log's community_id and aid (see <see cref="ZeekLogSource.KeepFlowIds"/>).</summary>
+    public bool KeepFlowIds
+    {
+        get => _builder.KeepFlowIds;
+        init => _builder.KeepFlowIds = value;
+    }
+
     /// <summary>The kind of log (known after the header or the first JSON line).</summary>
     public ZeekLogKind Kind => _kind;
 
@@ -281,7 +288,7 @@ internal sealed class ZeekLogReader : IDisposable, IBlockParser
 
         if (_kind == ZeekLogKind.Conn && FastPath)
         {
-            if (_connLine is null || _connLine.Columns != _columns) _connLine = new ZeekConnLine(_columns, _builder.Strings, _builder.Flows);
+            if (_connLine is null || _connLine.Columns != _columns) _connLine = new ZeekConnLine(_columns, _builder.Strings, _builder.Flows) { KeepFlowIds = KeepFlowIds };
             if (_connLine.TryParseTsv(line, _separator, _unsetField, _emptyField, _lineNumber, out var flow)) return flow;
         }
 
@@ -385,7 +392,7 @@ internal sealed class ZeekLogReader : IDisposable, IBlockParser
 
         if (kind == ZeekLogKind.Conn && FastPath)
         {
-            _connLine ??= new ZeekConnLine(_columns, _builder.Strings, _builder.Flows);
+            _connLine ??= new ZeekConnLine(_columns, _builder.Strings, _builder.Flows) { KeepFlowIds = KeepFlowIds };
             if (_connLine.TryParseJson(line, _lineNumber, out var flow)) return flow;
         }
 

@@ -75,6 +75,12 @@ public sealed class ZeekLogSource : IEventSource, IParallelParse
     internal bool FastPath { get; set; } = true;
 
     /// <summary>
+    /// Whether conn records keep the log's own community_id and aid texts (the default). Only a written conn.log reads
+    /// them; an analysis that writes none turns this off, and each line's two texts are no longer copied.
+    /// </summary>
+    public bool KeepFlowIds { get; set; } = true;
+
+    /// <summary>
     /// Threads that parse a log file of at least two blocks (a directory's logs each on a pipeline of their own; not
     /// standard input) while the caller takes the records in order (<see cref="LineBlockPipeline"/>); 1 reads on the
     /// calling thread only. Defaults to the processor count.
@@ -110,7 +116,7 @@ public sealed class ZeekLogSource : IEventSource, IParallelParse
         {
             if (_stream is not null)
             {
-                var reader = new ZeekLogReader(_stream, Name, _files[0].Kind, Stats, _maxLineLength) { FastPath = FastPath };
+                var reader = new ZeekLogReader(_stream, Name, _files[0].Kind, Stats, _maxLineLength) { FastPath = FastPath, KeepFlowIds = KeepFlowIds };
                 owned.Add(reader);
                 readers.Add(reader.Next);
             }
@@ -130,7 +136,7 @@ public sealed class ZeekLogSource : IEventSource, IParallelParse
                     }
                     else
                     {
-                        var reader = new ZeekLogReader(file, path, kind, Stats, _maxLineLength) { FastPath = FastPath };
+                        var reader = new ZeekLogReader(file, path, kind, Stats, _maxLineLength) { FastPath = FastPath, KeepFlowIds = KeepFlowIds };
                         owned.Add(reader);
                         readers.Add(reader.Next);
                     }
@@ -165,13 +171,13 @@ public sealed class ZeekLogSource : IEventSource, IParallelParse
 
     private LineBlockPipeline StartBlocks(FileStream file, string path, ZeekLogKind kind, List<IDisposable> owned, CancellationToken cancellationToken)
     {
-        bool fastPath = FastPath;
+        bool fastPath = FastPath, keepFlowIds = KeepFlowIds;
         int maxLineLength = _maxLineLength;
         var scanner = new ZeekHeaderScanner(path, kind, maxLineLength);
         LineBlockPipeline pipeline;
         try
         {
-            pipeline = new LineBlockPipeline(file, Stats, () => new ZeekLogReader(path, kind, maxLineLength) { FastPath = fastPath }, scanner, ParseThreads,
+            pipeline = new LineBlockPipeline(file, Stats, () => new ZeekLogReader(path, kind, maxLineLength) { FastPath = fastPath, KeepFlowIds = keepFlowIds }, scanner, ParseThreads,
                                              BlockSize, maxLineLength, cancellationToken);
         }
         catch

@@ -24,6 +24,9 @@ internal sealed class ZeekRecordBuilder
     /// <summary>Reuses strings across records; exposed for the list splitter.</summary>
     public StringCache Strings => _strings;
 
+    /// <summary>Whether conn records keep the log's community_id and aid (see <see cref="ZeekLogSource.KeepFlowIds"/>).</summary>
+    public bool KeepFlowIds { get; set; } = true;
+
     /// <summary>Where conn records' objects come from (reused ones while a block's sink keeps none).</summary>
     public RecycledFlows Flows { get; } = new();
 
@@ -113,7 +116,7 @@ internal sealed class ZeekRecordBuilder
 
     private void SetConn(FlowRecord f, ZeekField field, ReadOnlySpan<byte> v)
     {
-        if (!ZeekConnLine.SetConnField(f, field, v, _strings)) Fail(field, v);
+        if (!ZeekConnLine.SetConnField(f, field, v, _strings, KeepFlowIds)) Fail(field, v);
     }
 
     private void SetDns(DnsRecord d, ZeekField field, ReadOnlySpan<byte> v)
