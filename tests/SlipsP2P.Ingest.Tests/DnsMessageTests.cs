@@ -161,6 +161,35 @@ public sealed class DnsMessageTests
     }
 
     [Fact]
+    public void FlowTable_TtlsNotKept_SameAnswersWithoutTtls()
+    {
+        DnsRecord Answer(bool keep)
+        {
+            var sink = new PcapCollectingSink();
+            var table = new FlowTable(new AnalysisOptions(), sink) { KeepDnsTtls = keep };
+            foreach (var (ts, ip) in new[]
+                     {
+                         (10.0, Ipv4("192.168.1.2", "8.8.8.8", 17, Udp(33333, 53, Query(77, "www.example.com")))),
+                         (10.05, Ipv4("8.8.8.8", "192.168.1.2", 17, Udp(53, 33333, Response(77)))),
+                     })
+            {
+                var p = default(DecodedPacket);
+                PacketDecoder.Decode(LinkType.Raw, ip, ref p);
+                table.Process(ref p, ts, 1);
+            }
+
+            table.Flush();
+            return Assert.Single(sink.Events.OfType<DnsRecord>());
+        }
+
+        DnsRecord kept = Answer(true), dropped = Answer(false);
+        Assert.NotEmpty(kept.Ttls);
+        Assert.Empty(dropped.Ttls);
+        Assert.Equal(kept.Answers, dropped.Answers);
+        Assert.Equal((kept.Query, kept.ResponseCodeName, kept.Uid), (dropped.Query, dropped.ResponseCodeName, dropped.Uid));
+    }
+
+    [Fact]
     public void FlowTable_UnansweredQuery_EmittedWhenFlowEnds()
     {
         var sink = new PcapCollectingSink();

@@ -33,6 +33,9 @@ internal sealed class AppState
 
     public AppKind Kind { get; private set; }
 
+    /// <summary>Whether DNS records get their answers' TTLs (<see cref="FlowTable.KeepDnsTtls"/>).</summary>
+    public bool KeepTtls { get; init; } = true;
+
     /// <summary>
     /// Makes a finished flow's state ready for another flow of <paramref name="kind"/> (the flow table keeps its
     /// states and reuses them: one object per application flow was a tenth of a capture's allocation).
@@ -198,7 +201,7 @@ internal sealed class AppState
         IReadOnlyList<string>? answers = null;
         double[]? ttls = null;
         Span<char> scratch = m.AnswerCount > 0 ? stackalloc char[DnsMessage.MaxNameLength + 1] : default;
-        if (DnsMessage.TryReadAnswers(payload, ref offset, m.AnswerCount, scratch, out answers, out ttls) != OperationStatus.Done) return 0;
+        if (DnsMessage.TryReadAnswers(payload, ref offset, m.AnswerCount, scratch, out answers, out ttls, KeepTtls) != OperationStatus.Done) return 0;
         ReadOnlySpan<char> query = m.HasQuestion ? name[..nameLength] : default;
         PackedUid uid = Uid(in id);
         int emitted = 0;

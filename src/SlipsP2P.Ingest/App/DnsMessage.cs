@@ -113,7 +113,8 @@ public sealed class DnsMessage
     /// AAAA) the list is an <see cref="AddressAnswers"/>, whose texts are made only if read.
     /// <paramref name="scratch"/> holds names while they are read (at least <see cref="MaxNameLength"/> + 1).
     /// </summary>
-    internal static OperationStatus TryReadAnswers(ReadOnlySpan<byte> source, ref int offset, int count, Span<char> scratch, out IReadOnlyList<string>? answers, out double[]? ttls)
+    internal static OperationStatus TryReadAnswers(ReadOnlySpan<byte> source, ref int offset, int count, Span<char> scratch, out IReadOnlyList<string>? answers, out double[]? ttls,
+                                                   bool keepTtls = true)
     {
         answers = null;
         ttls = null;
@@ -191,8 +192,12 @@ public sealed class DnsMessage
             }
 
             if (n == 0) return OperationStatus.Done;
-            ttls = new double[n];
-            for (int i = 0; i < n; i++) ttls[i] = ttlValues[i];
+            if (keepTtls)
+            {
+                ttls = new double[n];
+                for (int i = 0; i < n; i++) ttls[i] = ttlValues[i];
+            }
+
             if (isAddress == (1UL << n) - 1) // n <= MaxAnswers (32)
             {
                 answers = new AddressAnswers(addresses[..n].ToArray());

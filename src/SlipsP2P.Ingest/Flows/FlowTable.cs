@@ -110,6 +110,12 @@ public sealed class FlowTable
     public bool ComputeFlowIds { get; set; } = true;
 
     /// <summary>
+    /// Whether DNS records carry their answers' TTLs (on by default). Only a written dns.log reads them; an analysis
+    /// that writes none turns this off, and a response no longer makes an array of them.
+    /// </summary>
+    public bool KeepDnsTtls { get; set; } = true;
+
+    /// <summary>
     /// Uids and same-time ordering from the flow's first packet number instead of a per-table counter, so that a flow
     /// gets the same uid and place whichever table (worker) holds it. Needs unique, increasing packet numbers.
     /// </summary>
@@ -566,7 +572,7 @@ public sealed class FlowTable
             }
             else
             {
-                app = new AppState(kind);
+                app = new AppState(kind) { KeepTtls = KeepDnsTtls };
                 f.App = _apps.Count;
                 _apps.Add(app);
             }

@@ -59,6 +59,9 @@ public sealed class LiveCaptureSource : IEventSource
     /// <summary>Whether flow records carry their Community ID and AID (see <see cref="FlowTable.ComputeFlowIds"/>).</summary>
     public bool ComputeFlowIds { get; set; } = true;
 
+    /// <summary>Whether DNS records carry their answers' TTLs (on by default; see <see cref="FlowTable.KeepDnsTtls"/>).</summary>
+    public bool KeepDnsTtls { get; set; } = true;
+
     /// <summary>
     /// Called on the analysis thread every <see cref="CaptureOptions.StatsInterval"/> seconds (of the injected clock)
     /// with the counters, for a progress line.
@@ -80,7 +83,7 @@ public sealed class LiveCaptureSource : IEventSource
     {
         ArgumentNullException.ThrowIfNull(sink);
         var counting = new CountingSink(sink, Stats);
-        var table = new FlowTable(_options, counting, inspectApplications: true) { ComputeFlowIds = ComputeFlowIds };
+        var table = new FlowTable(_options, counting, inspectApplications: true) { ComputeFlowIds = ComputeFlowIds, KeepDnsTtls = KeepDnsTtls };
         var reader = _capture.Queue.Reader;
         var statsEvery = TimeSpan.FromSeconds(_options.Capture.StatsInterval);
         long nextProgress = _time.GetTimestamp() + (long)(statsEvery.TotalSeconds * _time.TimestampFrequency);

@@ -66,6 +66,9 @@ public sealed class PcapSource : IEventSource
     /// <summary>Whether flow records carry their Community ID and AID (on by default; see <see cref="FlowTable.ComputeFlowIds"/>).</summary>
     public bool ComputeFlowIds { get; set; } = true;
 
+    /// <summary>Whether DNS records carry their answers' TTLs (on by default; see <see cref="FlowTable.KeepDnsTtls"/>).</summary>
+    public bool KeepDnsTtls { get; set; } = true;
+
     /// <summary>
     /// Flow-table workers (default <see cref="AnalysisOptions.Workers"/>). With more than one, a reader thread splits the
     /// packets over the workers by <see cref="Workers.SymmetricFlowHash"/> and the records are merged back into the
@@ -90,7 +93,7 @@ public sealed class PcapSource : IEventSource
             }
 
             // The same uids and order as the workers give (PacketNumberIdentity), so that any count gives the same records.
-            var table = new FlowTable(_options, counting, InspectApplications) { ComputeFlowIds = ComputeFlowIds, PacketNumberIdentity = true };
+            var table = new FlowTable(_options, counting, InspectApplications) { ComputeFlowIds = ComputeFlowIds, KeepDnsTtls = KeepDnsTtls, PacketNumberIdentity = true };
             var handler = new TableHandler(table, counting);
             try
             {
