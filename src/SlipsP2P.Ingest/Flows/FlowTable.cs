@@ -40,7 +40,7 @@ public sealed class FlowTable
     private const int PrefetchAhead = 16;
     /// <summary>How many flows ahead a sweep makes the records of the flows it finishes (a power of two).</summary>
     private const int RecordsAhead = 4;
-    /// <summary>The part of a slot a sweep and a finish read (its first lines: times, state, ports, addresses, counts).</summary>
+    /// <summary>A whole slot (four cache lines): the sweep reads its times and states, a finish nearly every field.</summary>
     private static readonly int SlotPrefetchBytes = Unsafe.SizeOf<FlowState>();
 
     /// <summary>Slots the table starts with and never shrinks below.</summary>
