@@ -79,14 +79,21 @@ internal static class Analysis
             return ExitCodes.InputError;
         }
 
-        // The Zeek flow writer fills Community ID and AID when it writes a flow; nothing else reads them.
-        if (source is SlipsP2P.Ingest.Pcap.PcapSource pcap) pcap.ComputeFlowIds = false;
-        if (source is LiveCaptureSource liveSource) liveSource.ComputeFlowIds = false;
-        // Likewise DNS answers' TTLs: only the dns.log that --write-flows writes reads them.
-        if (source is SlipsP2P.Ingest.Pcap.PcapSource pcapSource && !request.WriteFlows) pcapSource.KeepDnsTtls = false;
-        if (source is LiveCaptureSource live && !request.WriteFlows) live.KeepDnsTtls = false;
-        // A Zeek log's own texts of them are kept only for the conn.log that --write-flows writes.
-        if (source is SlipsP2P.Ingest.FlowFiles.ZeekLogSource zeekSource && !request.WriteFlows) zeekSource.KeepFlowIds = false;
+        // The Zeek flow writer fills Community ID and AID when it writes a flow; nothing else reads them. DNS answers'
+        // TTLs and a Zeek log's own Community ID and AID texts are read only by the logs --write-flows writes.
+        if (source is SlipsP2P.Ingest.Pcap.PcapSource pcap)
+        {
+            pcap.ComputeFlowIds = false;
+            pcap.KeepDnsTtls = request.WriteFlows;
+        }
+
+        if (source is LiveCaptureSource liveSource)
+        {
+            liveSource.ComputeFlowIds = false;
+            liveSource.KeepDnsTtls = request.WriteFlows;
+        }
+
+        if (source is SlipsP2P.Ingest.FlowFiles.ZeekLogSource zeekSource) zeekSource.KeepFlowIds = request.WriteFlows;
         if (source is SlipsP2P.Ingest.FlowFiles.IParallelParse parse && options.ParseThreads > 0) parse.ParseThreads = options.ParseThreads;
 
         using (source)

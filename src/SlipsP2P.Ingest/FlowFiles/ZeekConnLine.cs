@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using SlipsP2P.Core;
+using SlipsP2P.Ingest.Flows;
 
 namespace SlipsP2P.Ingest.FlowFiles;
 
@@ -24,7 +25,7 @@ internal sealed class ZeekConnLine
     private readonly StringCache _strings;
     private readonly RecycledFlows _flows;
 
-    /// <summary>Whether the log's community_id and aid are kept (the general path never keeps them).</summary>
+    /// <summary>Whether the log's community_id and aid are kept (see <see cref="ZeekLogSource.KeepFlowIds"/>).</summary>
     public bool KeepFlowIds { get; init; } = true;
     private readonly byte[]?[] _jsonNames = new byte[]?[JsonNameSlots];
     private readonly ZeekField[] _jsonFields = new ZeekField[JsonNameSlots];

@@ -1,5 +1,6 @@
 using System.Text;
 using SlipsP2P.Core;
+using SlipsP2P.Ingest.Flows;
 
 namespace SlipsP2P.Ingest.FlowFiles;
 

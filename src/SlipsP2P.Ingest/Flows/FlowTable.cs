@@ -65,7 +65,7 @@ public sealed class FlowTable
     // Flow records the sink is done with (it keeps none, IEventSink.KeepsRecords), reused for later flows: a record
     // object per flow was a third of what a capture's analysis allocated (issue 5, 54 of 170 MB on the 2M capture).
     private readonly bool _reuseRecords;
-    private readonly Stack<FlowRecord> _freeRecords = new();
+    private readonly RecycledFlows _records = new() { Free = new() };
     private readonly Dictionary<ulong, string> _historyText = new();
     private readonly Dictionary<ulong, string> _macText = new();
     // Slots in chunks of ChunkSize (about 54 KB each, below the large object heap): growing adds chunks instead of
@@ -803,7 +803,7 @@ public sealed class FlowTable
         _free[_freeCount++] = slot;
         FlowsEmitted++;
         _sink.OnEvent(record);
-        if (_reuseRecords) _freeRecords.Push(record);
+        if (_reuseRecords) _records.Free!.Push(record);
     }
 
     private FlowRecord BuildRecord(ref FlowState f)
@@ -813,17 +813,7 @@ public sealed class FlowTable
             ? state is ConnState.S1 or ConnState.SF or ConnState.S2 or ConnState.S3 or ConnState.RSTO or ConnState.RSTR
               || (f.OrigBytes > 0 && f.RespBytes > 0)
             : f.OrigPackets > 0 && f.RespPackets > 0;
-        FlowRecord r;
-        if (_freeRecords.Count > 0)
-        {
-            r = _freeRecords.Pop();
-            r.Reset();
-        }
-        else
-        {
-            r = new FlowRecord();
-        }
-
+        FlowRecord r = _records.Take(f.FirstPacket);
         r.Timestamp = f.Start;
         r.Source = f.Orig;
         r.Destination = f.Resp;
@@ -845,7 +835,6 @@ public sealed class FlowTable
         r.SourceMac = f.OrigMac == 0 ? "" : MacText(f.OrigMac);
         r.CommunityId = ComputeFlowIds ? CommunityId.Compute(f.Orig, f.Resp, f.OrigPort, f.RespPort, f.Protocol) : "";
         r.Aid = ComputeFlowIds && (f.Protocol is 6 or 17 or 1) ? Aid.Compute(f.Start, f.Orig, f.Resp, f.OrigPort, f.RespPort, f.Protocol) : "";
-        r.SourceLine = f.FirstPacket;
         return r;
     }
 
